@@ -1,0 +1,1 @@
+"""prakerja: event-sourced case management for a pre-employment benefit programme."""

@@ -1,0 +1,3 @@
+from prakerja.cli import main
+
+main()

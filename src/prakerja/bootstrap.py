@@ -1,0 +1,171 @@
+"""The composition root: everything the service uses is built here, from one Settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
+from prakerja.application.applicants import Applicants, OtpLock
+from prakerja.application.review import ReviewDesk
+from prakerja.application.review_queue import (
+    InMemoryReviewQueue,
+    PostgresReviewQueue,
+    ReviewQueue,
+)
+from prakerja.clients.civil_registry import HttpCivilRegistry
+from prakerja.clients.config import ClientConfig
+from prakerja.db.migrations import require_current
+from prakerja.db.server import DatabaseAddress, resolve_database
+from prakerja.security.codes import Codes
+from prakerja.security.counters import Counters, InMemoryCounters, PostgresCounters
+from prakerja.security.keys import Keys, load_keys
+from prakerja.security.passwords import Passwords
+from prakerja.settings import Settings
+from prakerja.storage.photos import (
+    InMemoryPhotoStore,
+    PhotoCipher,
+    PhotoStore,
+    PostgresPhotoStore,
+)
+
+
+@dataclass
+class Container:
+    """The built service: what the API, the workers and the CLI commands use."""
+
+    settings: Settings
+    keys: Keys
+    applicants: Applicants
+    photos: PhotoStore
+    counters: Counters
+    access_log: AccessLog
+    reviews: ReviewDesk
+    review_queue: ReviewQueue
+    database: DatabaseAddress | None = None
+    pool: ConnectionPool | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.applicants.close()
+        self.reviews.close()
+        if self.pool is not None:
+            self.pool.close()
+
+
+def event_store_env(
+    settings: Settings, keys: Keys, database: DatabaseAddress | None
+) -> dict[str, str]:
+    """The eventsourcing library's settings, all derived from ours."""
+    env = {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": keys.cipher_key,
+    }
+    if database is not None:
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "CREATE_TABLE": "n",  # the schema belongs to migrations/
+                "POSTGRES_DBNAME": database.dbname,
+                "POSTGRES_HOST": database.host,
+                "POSTGRES_PORT": str(database.port),
+                "POSTGRES_USER": database.user,
+                "POSTGRES_PASSWORD": database.password,
+                "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_max_overflow),
+                "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
+                "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
+                "POSTGRES_PRE_PING": "y",
+            }
+        )
+    else:
+        env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+    # The application is named "prakerja": the library looks up PRAKERJA_<KEY> first,
+    # which would otherwise let stray PRAKERJA_* variables override these.
+    return {f"PRAKERJA_{key}": value for key, value in env.items()}
+
+
+def bootstrap(
+    settings: Settings, *, in_memory: bool = False, check_schema: bool = True
+) -> Container:
+    """Build the service. ``in_memory`` uses the in-memory event store (tests)."""
+    keys = load_keys(settings)
+    database = None if in_memory else resolve_database(settings)
+    if database is not None and check_schema:
+        require_current(database)
+    pool = _pool(settings, database)
+    counters: Counters = (
+        InMemoryCounters(keys.derive("limits"))
+        if pool is None
+        else PostgresCounters(pool, keys.derive("limits"))
+    )
+    limits = settings.limits
+    applicants = Applicants(
+        event_store_env(settings, keys, database),
+        passwords=Passwords(settings.password_hashing),
+        codes=Codes(keys.derive("email-token"), keys.derive("otp")),
+        index_secret=keys.derive("unique-keys"),
+        otp_ttl=dt.timedelta(seconds=settings.otp_ttl_seconds),
+        otp_max_attempts=settings.otp_max_attempts,
+        otp_lock=OtpLock(
+            limits.otp_lock_attempts,
+            dt.timedelta(seconds=limits.otp_lock_seconds),
+            limits.otp_daily_attempts,
+        ),
+        counters=counters,
+    )
+    cipher = PhotoCipher(keys.derive("photos"))
+    retention = dt.timedelta(days=settings.face.photo_retention_days)
+    photos: PhotoStore
+    access_log: AccessLog
+    review_queue: ReviewQueue
+    if pool is None:
+        photos = InMemoryPhotoStore(cipher, retention)
+        access_log = InMemoryAccessLog()
+        review_queue = InMemoryReviewQueue(applicants)
+    else:
+        photos = PostgresPhotoStore(pool, cipher, retention)
+        access_log = PostgresAccessLog(pool)
+        review_queue = PostgresReviewQueue(pool)
+    registry = HttpCivilRegistry(_registry_config(settings))
+    return Container(
+        settings=settings,
+        keys=keys,
+        applicants=applicants,
+        photos=photos,
+        counters=counters,
+        access_log=access_log,
+        reviews=ReviewDesk(applicants, photos, registry),
+        review_queue=review_queue,
+        database=database,
+        pool=pool,
+    )
+
+
+def _pool(settings: Settings, database: DatabaseAddress | None) -> ConnectionPool | None:
+    if database is None:
+        return None
+    return ConnectionPool(
+        database.conninfo,
+        min_size=1,
+        max_size=settings.db_pool_size,
+        timeout=settings.db_connect_timeout,
+        open=True,
+        name="prakerja",
+    )
+
+
+def _registry_config(settings: Settings) -> ClientConfig:
+    """The civil registry, for the photos reviewers compare (the API calls it rarely)."""
+    urls = settings.services
+    return ClientConfig(
+        base_url=urls.civil_registry,
+        connect_timeout_s=urls.connect_timeout_s,
+        read_timeout_s=urls.read_timeout_s,
+        retry_attempts=urls.retry_attempts,
+        breaker_failure_threshold=urls.breaker_failure_threshold,
+        breaker_reset_s=urls.breaker_reset_s,
+    )

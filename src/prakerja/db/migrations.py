@@ -1,0 +1,71 @@
+"""Schema migrations, applied by Alembic from the project's ``migrations/`` folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from prakerja.db.server import DatabaseAddress
+
+
+class SchemaNotCurrent(RuntimeError):
+    """Raised at start-up when the database schema is behind the code."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def is_current(self) -> bool:
+        return set(self.current) == set(self.head)
+
+
+def migrations_folder() -> Path:
+    """``migrations/`` beside ``src/`` in a checkout, or the copy packed into the wheel."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package.parents[1] / "migrations", package / "_migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("the migrations folder is missing from this installation")
+
+
+def _config(address: DatabaseAddress) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    config.set_main_option("sqlalchemy.url", address.sqlalchemy_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(address: DatabaseAddress, revision: str = "heads") -> SchemaStatus:
+    """Apply every pending migration, each in its own transaction."""
+    command.upgrade(_config(address), revision)
+    return schema_status(address)
+
+
+def schema_status(address: DatabaseAddress) -> SchemaStatus:
+    head = ScriptDirectory.from_config(_config(address)).get_heads()
+    engine = create_engine(address.sqlalchemy_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    return SchemaStatus(current=tuple(current), head=tuple(head))
+
+
+def require_current(address: DatabaseAddress) -> None:
+    status = schema_status(address)
+    if not status.is_current:
+        raise SchemaNotCurrent(
+            f"the database schema is at {list(status.current) or 'nothing'} but the code "
+            f"needs {list(status.head)}: run `prakerja migrate`"
+        )
