@@ -1,0 +1,56 @@
+"""The identity data an applicant submits for the civil-registry check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from prakerja.domain.errors import InvalidInput
+from prakerja.domain.nik import Nik, mask_nik
+
+_KK = re.compile(r"\d{16}")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """NIK, family-card number, name, birth date and mother's maiden name, as typed."""
+
+    nik: str
+    kk_number: str
+    full_name: str
+    birth_date: dt.date
+    mother_maiden_name: str
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        nik: str,
+        kk_number: str,
+        full_name: str,
+        birth_date: dt.date,
+        mother_maiden_name: str,
+    ) -> tuple[Identity, Nik]:
+        parsed = Nik.parse(nik)
+        kk = re.sub(r"[\s.\-]", "", kk_number)
+        if not _KK.fullmatch(kk):
+            raise InvalidInput(
+                "A family-card (KK) number has exactly 16 digits.", code="invalid_kk_number"
+            )
+        name = " ".join(full_name.split())
+        mother = " ".join(mother_maiden_name.split())
+        if not name:
+            raise InvalidInput("The full name is required.", code="invalid_full_name")
+        if not mother:
+            raise InvalidInput(
+                "The mother's maiden name is required.", code="invalid_mother_maiden_name"
+            )
+        return cls(parsed.value, kk, name, birth_date, mother), parsed
+
+    @property
+    def masked_nik(self) -> str:
+        return mask_nik(self.nik)
+
+    def __repr__(self) -> str:
+        return f"Identity(nik={self.masked_nik!r}, …)"

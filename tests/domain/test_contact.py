@@ -1,0 +1,39 @@
+import pytest
+
+from prakerja.domain.contact import EmailAddress, PhoneNumber
+from prakerja.domain.errors import InvalidEmail, InvalidPhone
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["0812-3456-7890", "+62 812 3456 7890", "6281234567890", "81234567890", "(0812) 34567890"],
+)
+def test_mobile_numbers_normalise_to_e164(raw: str) -> None:
+    assert PhoneNumber.parse(raw).e164 == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    "raw", ["021-555-1234", "0812", "+1 415 555 0100", "08123456789012345", "abc"]
+)
+def test_non_mobile_numbers_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidPhone):
+        PhoneNumber.parse(raw)
+
+
+def test_email_is_normalised_and_case_insensitive_for_uniqueness() -> None:
+    address = EmailAddress.parse("  Budi.Santoso@Example.CO.ID ")
+    assert address.value == "Budi.Santoso@example.co.id"
+    assert address.uniqueness_key == "budi.santoso@example.co.id"
+
+
+@pytest.mark.parametrize(
+    "raw", ["budi", "budi@", "@example.com", "budi@@example.com", "budi example@x.com"]
+)
+def test_malformed_email_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidEmail):
+        EmailAddress.parse(raw)
+
+
+def test_masks_do_not_reveal_the_number_or_mailbox() -> None:
+    assert PhoneNumber.parse("081234567890").masked == "+62812*****890"
+    assert EmailAddress.parse("budi@example.com").masked == "b***@example.com"
