@@ -1,0 +1,1 @@
+"""The verification layers: call a government service, decide under a rule, record it."""

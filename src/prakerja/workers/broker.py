@@ -1,0 +1,32 @@
+"""The message broker: RabbitMQ in production, Redis supported, in-memory when none is set."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+
+def build_broker(url: str | None) -> dramatiq.Broker:
+    """A broker for ``url`` (amqp://… or redis://…), or an in-process one for ``None``."""
+    broker: dramatiq.Broker
+    if url is None:
+        broker = StubBroker()
+    else:
+        scheme = urlsplit(url).scheme
+        if scheme in ("amqp", "amqps"):
+            from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+            # Durable queues and persistent messages; publisher confirms, so a message
+            # counts as sent only once RabbitMQ has taken responsibility for it.
+            broker = RabbitmqBroker(url=url, confirm_delivery=True)
+        elif scheme in ("redis", "rediss"):
+            from dramatiq.brokers.redis import RedisBroker
+
+            broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
+        else:
+            raise ValueError(f"unsupported broker URL scheme {scheme!r} (use amqp:// or redis://)")
+    broker.add_middleware(CurrentMessage())
+    return broker

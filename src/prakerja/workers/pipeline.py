@@ -1,0 +1,155 @@
+"""Wiring of the verification pipeline: clients, step runner, dispatcher, enqueuer, workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+import dramatiq
+import structlog
+
+from prakerja.application.review_queue import review_queue_follower
+from prakerja.bootstrap import Container
+from prakerja.clients import (
+    ClientConfig,
+    HttpCivilRegistry,
+    HttpEducationRegistry,
+    HttpEmailService,
+    HttpExclusionRegistry,
+    HttpSmsGateway,
+)
+from prakerja.domain.stages import Step
+from prakerja.projections.follower import LogFollower
+from prakerja.projections.runner import read_model_loops
+from prakerja.settings import Settings
+from prakerja.verification.face import FaceRecognitionChecker
+from prakerja.verification.runner import DelayPolicy, FaceChecker, Services, StepRunner
+from prakerja.workers.actors import FACE_QUEUE, VERIFICATION_QUEUE, declare_actors
+from prakerja.workers.broker import build_broker
+from prakerja.workers.dispatcher import Dispatcher
+from prakerja.workers.enqueuer import Enqueuer
+from prakerja.workers.scheduler import start_programme
+
+_log = structlog.get_logger("prakerja.pipeline")
+
+
+def client_config(settings: Settings, base_url: str) -> ClientConfig:
+    urls = settings.services
+    return ClientConfig(
+        base_url=base_url,
+        connect_timeout_s=urls.connect_timeout_s,
+        read_timeout_s=urls.read_timeout_s,
+        retry_attempts=urls.retry_attempts,
+        breaker_failure_threshold=urls.breaker_failure_threshold,
+        breaker_reset_s=urls.breaker_reset_s,
+    )
+
+
+def build_services(container: Container, face: FaceChecker | None) -> Services:
+    settings, urls = container.settings, container.settings.services
+    return Services(
+        email=HttpEmailService(client_config(settings, urls.email)),
+        sms=HttpSmsGateway(client_config(settings, urls.sms)),
+        registry=HttpCivilRegistry(client_config(settings, urls.civil_registry)),
+        education=HttpEducationRegistry(client_config(settings, urls.education)),
+        exclusions=HttpExclusionRegistry(client_config(settings, urls.exclusions)),
+        photos=container.photos,
+        face=face,
+        public_url=settings.public_url,
+    )
+
+
+def face_checker(settings: Settings) -> FaceChecker:
+    from prakerja.face.matching import FacePolicy
+
+    policy = FacePolicy(
+        version=settings.face.policy_version,
+        accept_max_distance=settings.face.accept_max_distance,
+        review_max_distance=settings.face.review_max_distance,
+    )
+    return FaceRecognitionChecker(policy)
+
+
+def build_runner(container: Container, *, with_face: bool = True) -> StepRunner:
+    verification = container.settings.verification
+    delays = DelayPolicy(
+        dt.timedelta(seconds=verification.delay_base_s),
+        dt.timedelta(seconds=verification.delay_ceiling_s),
+    )
+    face = face_checker(container.settings) if with_face else None
+    return StepRunner(container.applicants, build_services(container, face), delays)
+
+
+def sender(actors: dict[Step, dramatiq.Actor[..., None]]) -> Callable[[Step, UUID], None]:
+    def send(step: Step, applicant_id: UUID) -> None:
+        actors[step].send(str(applicant_id))
+
+    return send
+
+
+@dataclass
+class InProcessPipeline:
+    """Dispatcher, enqueuer and Dramatiq workers inside one process (the embedded default).
+
+    The in-memory broker loses its queue when the process stops; the work ledger does
+    not, and on start everything it holds is offered again.
+    """
+
+    container: Container
+    broker: dramatiq.Broker = field(default_factory=lambda: build_broker(None))
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    workers: list[Any] = field(default_factory=list)
+
+    def start(self) -> None:
+        assert self.container.pool is not None, "the pipeline needs PostgreSQL"
+        settings = self.container.settings
+        runner = cache(lambda: build_runner(self.container))
+        actors = declare_actors(self.broker, runner, settings.verification)
+        follower = LogFollower(
+            self.container.applicants, self.container.pool, Dispatcher(self.container.applicants)
+        )
+        enqueuer = Enqueuer(
+            self.container.pool,
+            sender(actors),
+            dt.timedelta(seconds=settings.verification.redelivery_s),
+        )
+        enqueuer.forget_sent()
+        self.workers = [
+            dramatiq.Worker(
+                self.broker,
+                queues={VERIFICATION_QUEUE},
+                worker_threads=settings.verification.worker_threads,
+            ),
+            dramatiq.Worker(self.broker, queues={FACE_QUEUE}, worker_threads=1),
+        ]
+        for worker in self.workers:
+            worker.start()
+        review_queue = review_queue_follower(self.container.applicants, self.container.pool)
+        for name, loop in (
+            ("dispatcher", follower.run),
+            ("enqueuer", enqueuer.run),
+            ("review-queue", review_queue.run),
+            *read_model_loops(self.container),
+        ):
+            thread = threading.Thread(target=loop, args=(self.stop_event,), name=name, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        _log.info("verification pipeline running in-process")
+        programme = start_programme(
+            self.container, self.broker, self.stop_event, in_memory_broker=True
+        )
+        self.threads += programme.threads
+        self.workers += programme.workers
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(5)
+        for worker in self.workers:
+            worker.stop(timeout=5000)
