@@ -1,0 +1,222 @@
+"""Follow the event log in large pages, exactly once.
+
+A follower reads notifications after its recorded position, hands a whole page of
+decoded events to its handler, and commits the handler's writes together with the new
+position in one transaction. The position update is guarded by the old position, so a
+crash replays the page and a second copy of the same follower cannot interleave. The
+log's notification ids commit in order (the event store locks the table on insert), so
+reading ``> position`` never skips an event; ids can have gaps, which mean nothing.
+
+Where the page comes from is a :class:`LogSource`: by default the application's own
+recorder and mapper (full domain events); read models use a faster source that decodes
+only the fields they read (:mod:`prakerja.projections.decoding`).
+
+A handler that fails stops the follower: the error and the event it failed on (the
+first event of the page unless the handler raised :class:`EventFailed` naming one) are
+recorded for ``prakerja projections status`` and ``/ready``, and the follower resumes
+from the same position once restarted. Nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+import psycopg
+import structlog
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from psycopg_pool import ConnectionPool
+
+_log = structlog.get_logger("prakerja.follower")
+
+
+class Logged(NamedTuple):
+    """One decoded event and its position in the log (a tuple: millions are made)."""
+
+    position: int
+    event: DomainEventProtocol[Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Events read after a position, and how far the read covered.
+
+    ``end`` is the last event's position, or further: when fewer events than asked
+    for came back, nothing relevant exists up to the log's head, and a follower may
+    move there (so a reader waiting for a position of an event it ignores is served).
+    """
+
+    items: Sequence[Logged]
+    end: int
+
+
+class PageHandler(Protocol):
+    """What a follower feeds: one page of events, inside the follower's transaction."""
+
+    name: str
+    topics: Sequence[str]
+
+    def handle(self, page: Sequence[Logged], cursor: psycopg.Cursor[Any]) -> None: ...
+
+
+class LogSource(Protocol):
+    """Reads and decodes one page of the log."""
+
+    def read(self, after: int, limit: int, topics: Sequence[str]) -> Page: ...
+
+
+class EventFailed(Exception):
+    """Raised when one event could not be decoded or handled; it names the event."""
+
+    def __init__(self, position: int, error: BaseException) -> None:
+        super().__init__(f"event {position}: {type(error).__name__}: {error}")
+        self.position = position
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Crosses process boundaries (parallel rebuilds); the cause may not pickle.
+        cause = RuntimeError(f"{type(self.error).__name__}: {self.error}")
+        return (EventFailed, (self.position, cause))
+
+
+class FollowerConflict(RuntimeError):
+    """Raised when another copy of the same follower moved the position first."""
+
+
+class ApplicationSource:
+    """Pages of full domain events, through the application's recorder and mapper."""
+
+    def __init__(self, application: Application[Any]) -> None:
+        self._application = application
+
+    def read(self, after: int, limit: int, topics: Sequence[str]) -> Page:
+        notifications = self._application.recorder.select_notifications(
+            after, limit, topics=list(topics), inclusive_of_start=False
+        )
+        mapper = self._application.mapper
+        items = []
+        for notification in notifications:
+            try:
+                items.append(Logged(notification.id, mapper.to_domain_event(notification)))
+            except Exception as error:
+                raise EventFailed(notification.id, error) from error
+        return Page(items, items[-1].position if items else after)
+
+
+class LogFollower:
+    def __init__(
+        self,
+        application: Application[Any],
+        pool: ConnectionPool,
+        handler: PageHandler,
+        page_size: int = 5000,
+        *,
+        source: LogSource | None = None,
+    ) -> None:
+        self._application = application
+        self._pool = pool
+        self.handler = handler
+        self.page_size = page_size
+        self.source: LogSource = source or ApplicationSource(application)
+        self._ensure_row()
+
+    @property
+    def name(self) -> str:
+        return self.handler.name
+
+    def position(self) -> int:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT position FROM log_positions WHERE name = %s", (self.name,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def step(self) -> int:
+        """Process at most one page; returns how many notifications it covered."""
+        start = self.position()
+        try:
+            page = self.source.read(start, self.page_size, self.handler.topics)
+        except EventFailed as failed:
+            self._record_failure(failed.position, failed.error)
+            raise
+        if not page.items:
+            return 0
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                self.handler.handle(page.items, cursor)
+                advance(cursor, self.name, start, page.end)
+        except FollowerConflict:
+            raise
+        except EventFailed as failed:
+            self._record_failure(failed.position, failed.error)
+            raise
+        except Exception as error:
+            self._record_failure(page.items[0].position, error)
+            raise
+        return len(page.items)
+
+    def catch_up(self) -> int:
+        done = 0
+        while count := self.step():
+            done += count
+        return done
+
+    def run(self, stop: threading.Event, idle_wait: float = 0.2) -> None:
+        """Follow until ``stop`` is set; a failing handler stops the loop (after logging)."""
+        _log.info("follower started", follower=self.name, position=self.position())
+        while not stop.is_set():
+            try:
+                if self.step() == 0:
+                    stop.wait(idle_wait)
+            except psycopg.OperationalError as error:
+                _log.warning(
+                    "database unavailable; retrying", follower=self.name, error=str(error)[:200]
+                )
+                stop.wait(2.0)
+            except Exception:
+                _log.exception("follower stopped on a failing event", follower=self.name)
+                raise
+
+    def _ensure_row(self) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO log_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (self.name,)
+            )
+
+    def _record_failure(self, position: int, error: BaseException) -> None:
+        record_failure(self._pool, self.name, position, error)
+
+
+def advance(cursor: psycopg.Cursor[Any], name: str, start: int, end: int) -> None:
+    """Move a follower from ``start`` to ``end`` (in the caller's transaction), or refuse."""
+    cursor.execute(
+        "UPDATE log_positions SET position = %s, updated_at = now(),"
+        " last_error = NULL, failed_event = NULL"
+        " WHERE name = %s AND position = %s",
+        (end, name, start),
+    )
+    if cursor.rowcount != 1:
+        raise FollowerConflict(f"{name} moved past {start} elsewhere")
+
+
+def record_failure(pool: ConnectionPool, name: str, position: int, error: BaseException) -> None:
+    """Keep the failing event and the error where status, logs and /ready can see them."""
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE log_positions SET last_error = %s, failed_event = %s WHERE name = %s",
+            (f"{type(error).__name__}: {error}"[:2000], position, name),
+        )
+
+
+def wait_until(follower: LogFollower, position: int, timeout: float) -> bool:
+    """Read-your-writes: wait until the follower has processed ``position``."""
+    deadline = time.monotonic() + timeout
+    while follower.position() < position:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -1,0 +1,114 @@
+"""A rebuild's bulk load on several cores: one process per share of the applicants.
+
+Decrypting, parsing and folding run in Python, so one process uses one core. A read
+model's state is per applicant, so the whole log can be split by applicant: worker *k*
+of *n* reads only the events of aggregates whose id's last byte is *k* modulo *n*
+(filtered by the database), folds them into the new version's empty tables and copies
+its rows in. Per-applicant rows never collide; count rows do, and are added up once
+every worker is done (:func:`~prakerja.projections.versions.collapse_sums`). Everything
+is folded up to one position, fixed before the workers start; the caller records it.
+
+Workers start from a fork server (a clean process: an application and its connections
+must never be inherited across ``fork()``) and build their own connections and mapper
+from the same settings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from prakerja.projections.base import schema_name
+from prakerja.projections.catalogue import READ_MODELS
+from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.settings import Settings
+
+Report = Callable[[int, int], None]
+"""Called as (events folded by all workers, lowest position they have reached)."""
+
+
+class TooManyToHold(RuntimeError):
+    """Raised when a worker's share of applicants passes the rebuild's memory bound."""
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def fold_in_parallel(
+    settings: Settings,
+    kind: str,
+    version: int,
+    end: int,
+    workers: int,
+    page_size: int,
+    max_held: int,
+    report: Report | None = None,
+) -> int:
+    """Fold events up to ``end`` into version ``version``'s empty tables; returns how many."""
+    context = multiprocessing.get_context("forkserver")
+    progress: Any = context.Queue()
+    small = settings.model_copy(update={"db_pool_size": 2, "db_pool_max_overflow": 1})
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start, initargs=(small, progress)
+    ) as pool:
+        futures = [
+            pool.submit(_fold_share, kind, version, part, workers, end, page_size, max_held)
+            for part in range(workers)
+        ]
+        folded, reached = [0] * workers, [0] * workers
+        while not all(future.done() for future in futures):
+            _drain(progress, folded, reached, report)
+        _drain(progress, folded, reached, report, wait=0)
+        return sum(_result(future) for future in futures)
+
+
+def _drain(
+    progress: Any, folded: list[int], reached: list[int], report: Report | None, wait: float = 0.2
+) -> None:
+    try:
+        while True:
+            part, count, position = progress.get(timeout=wait) if wait else progress.get_nowait()
+            folded[part], reached[part] = count, position
+            if report is not None:
+                report(sum(folded), min(reached))
+    except queue.Empty:
+        return
+
+
+def _result(future: Future[int]) -> int:
+    return future.result()
+
+
+def _start(settings: Settings, progress: Any) -> None:
+    from prakerja.bootstrap import bootstrap
+
+    _WORKER["container"] = bootstrap(settings, check_schema=False)
+    _WORKER["progress"] = progress
+
+
+def _fold_share(
+    kind: str, version: int, part: int, parts: int, end: int, page_size: int, max_held: int
+) -> int:
+    container = _WORKER["container"]
+    model = READ_MODELS[kind]
+    source = EventTable(container.pool, PayloadDecoder(container.applicants.mapper, model.fields))
+    fold = model.fold(schema_name(kind, version), fresh=True)
+    folded = 0
+    share = (part, parts)
+    for rows, covered in source.pages(0, page_size, model.topics, end + 1, share):
+        page = source.decode_rows(rows)
+        with container.pool.connection() as conn:
+            fold.apply(page, conn)
+        folded += len(page)
+        _WORKER["progress"].put((part, folded, covered))
+        if fold.held >= max_held:
+            raise TooManyToHold(
+                f"{fold.held} applicants in one share: raise projections.rebuild_max_held"
+                " or the number of workers"
+            )
+    with container.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+        fold.flush(cursor)
+    return folded

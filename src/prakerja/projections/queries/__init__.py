@@ -1,0 +1,1 @@
+"""Reads of the read models for the API and the command line, through the ``reports`` views."""

@@ -1,0 +1,107 @@
+"""The funnel report: applicants per milestone, drop-off between neighbours, breakdowns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import psycopg
+from psycopg import sql
+
+from prakerja.projections.funnel import MILESTONES, SIDE_MILESTONES
+
+Breakdown = Literal["day", "province", "wave"]
+
+
+@dataclass(frozen=True)
+class FunnelFilter:
+    wave: int | None = None
+    """Only wave milestones (joined, selected, ...) of this wave."""
+    province: str | None = None
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
+
+    def where(self) -> tuple[sql.Composable, list[Any]]:
+        clauses: list[sql.Composable] = [sql.SQL("TRUE")]
+        params: list[Any] = []
+        for column, op, value in (
+            ("wave", "=", self.wave),
+            ("province", "=", self.province),
+            ("day", ">=", self.day_from),
+            ("day", "<=", self.day_to),
+        ):
+            if value is not None:
+                clauses.append(sql.SQL("{} " + op + " %s").format(sql.Identifier(column)))
+                params.append(value)
+        return sql.SQL(" AND ").join(clauses), params
+
+
+def stages(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Milestones in funnel order with drop-off from the previous one, then the side ones."""
+    rows: list[dict[str, Any]] = []
+    previous: int | None = None
+    for milestone in MILESTONES:
+        count = counts.get(milestone, 0)
+        rows.append(
+            {
+                "milestone": milestone,
+                "applicants": count,
+                "drop_off": None if previous is None else previous - count,
+                "conversion": None if not previous else round(count / previous, 4),
+            }
+        )
+        previous = count
+    for milestone in SIDE_MILESTONES:
+        rows.append(
+            {
+                "milestone": milestone,
+                "applicants": counts.get(milestone, 0),
+                "drop_off": None,
+                "conversion": None,
+            }
+        )
+    return rows
+
+
+def funnel_totals(conn: psycopg.Connection[Any], where: FunnelFilter) -> dict[str, int]:
+    condition, params = where.where()
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT milestone, sum(applicants) FROM reports.funnel_counts WHERE {}"
+            " GROUP BY milestone"
+        ).format(condition),
+        params,
+    ).fetchall()
+    return {milestone: int(total) for milestone, total in rows}
+
+
+def funnel_breakdown(
+    conn: psycopg.Connection[Any], where: FunnelFilter, by: Breakdown, limit: int, offset: int
+) -> list[tuple[Any, dict[str, int]]]:
+    """Per day, province or wave (a page of them, in order): milestone counts."""
+    condition, params = where.where()
+    column = sql.Identifier(by)
+    groups = [
+        row[0]
+        for row in conn.execute(
+            sql.SQL(
+                "SELECT DISTINCT {col} FROM reports.funnel_counts WHERE {cond}"
+                " ORDER BY {col} LIMIT %s OFFSET %s"
+            ).format(col=column, cond=condition),
+            [*params, limit, offset],
+        )
+    ]
+    if not groups:
+        return []
+    found: dict[Any, dict[str, int]] = {group: {} for group in groups}
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT {col}, milestone, sum(applicants) FROM reports.funnel_counts"
+            " WHERE {cond} AND {col} = ANY(%s) GROUP BY 1, 2"
+        ).format(col=column, cond=condition),
+        [*params, groups],
+    )
+    for group, milestone, total in rows:
+        found[group][milestone] = int(total)
+    return list(found.items())

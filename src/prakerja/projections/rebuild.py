@@ -1,0 +1,222 @@
+"""Zero-downtime rebuild: a new version built beside the live one, then one atomic switch.
+
+1. Create the next version's empty tables (no indexes).
+2. Fold the whole log in memory, page by page, and copy the result into the empty
+   tables; if the states held pass ``max_held`` (memory), write what is held and go on.
+   With ``workers`` above 1, each of that many processes folds a share of the
+   applicants (:mod:`prakerja.projections.partitions`).
+3. Add the indexes, then catch up with events that arrived meanwhile, in batches.
+4. Switch: holding the pointer row (the live follower waits), fold the last few events,
+   point the ``reports`` views and the pointer at the new version, commit.
+5. Drop the old version.
+
+Readers keep using the old version until step 4 commits; the live follower keeps it
+current until then. An event that fails stops the rebuild with
+:class:`~prakerja.projections.follower.EventFailed` naming it; the new version is
+dropped and the live one is untouched. Only one rebuild of a read model runs at a time
+(an advisory lock); an interrupted one leaves the live version untouched, and the next
+cleans up after it.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import structlog
+from psycopg_pool import ConnectionPool
+
+from prakerja.projections.base import Fold, ReadModel, schema_name, tracking_name
+from prakerja.projections.decoding import EventTable
+from prakerja.projections.follower import advance
+from prakerja.projections.partitions import fold_in_parallel
+from prakerja.projections.versions import (
+    abandon_build,
+    collapse_sums,
+    create_indexes,
+    create_version,
+    drop_version,
+    lock_pointer,
+    switch,
+)
+from prakerja.settings import Settings
+
+_log = structlog.get_logger("prakerja.projections")
+
+Progress = Callable[[str, int, int, int], None]
+"""Called as (phase, events folded, position reached, log head)."""
+
+
+class RebuildRunning(RuntimeError):
+    """Raised when another rebuild of the same read model holds its lock."""
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    kind: str
+    version: int
+    replaced: int
+    events: int
+    position: int
+    seconds: float
+    phases: dict[str, float]
+
+
+@dataclass
+class Rebuild:
+    model: ReadModel
+    conninfo: str
+    pool: ConnectionPool
+    source: EventTable
+    page_size: int = 20_000
+    max_held: int = 2_000_000
+    catch_up_lag: int = 5_000
+    lock_timeout_s: float = 5.0
+    progress: Progress | None = None
+    settings: Settings | None = None
+    """Needed for ``workers`` above 1: each worker process builds its own connections."""
+    workers: int = 1
+
+    def run(self) -> Rebuilt:
+        started = time.monotonic()
+        phases: dict[str, float] = {}
+        with psycopg.connect(self.conninfo, autocommit=True) as admin:
+            locked = admin.execute(
+                "SELECT pg_try_advisory_lock(%s)", (_lock_key(self.model.kind),)
+            ).fetchone()
+            if not locked or not locked[0]:
+                raise RebuildRunning(f"a rebuild of {self.model.kind} is already running")
+            version = create_version(admin, self.model)
+            name = tracking_name(self.model.kind, version)
+            try:
+                clock = time.monotonic()
+                if self.workers > 1 and self.settings is not None:
+                    position, events = self._bulk_in_parallel(admin, self.settings, name, version)
+                else:
+                    position, events, _ = self._batch(name, version, 0, fresh=True, phase="load")
+                phases["load"] = time.monotonic() - clock
+                clock = time.monotonic()
+                create_indexes(admin, self.model, version)
+                phases["indexes"] = time.monotonic() - clock
+                clock = time.monotonic()
+                while True:
+                    position, folded, lag = self._batch(
+                        name, version, position, fresh=False, phase="catch-up"
+                    )
+                    events += folded
+                    if lag <= self.catch_up_lag:
+                        break
+                position, folded, replaced = self._switch(admin, name, version, position)
+                events += folded
+                phases["catch_up_and_switch"] = time.monotonic() - clock
+            except BaseException:
+                abandon_build(admin, self.model, version)
+                raise
+            clock = time.monotonic()
+            drop_version(admin, self.model, replaced)
+            phases["drop_old"] = time.monotonic() - clock
+        seconds = time.monotonic() - started
+        _log.info(
+            "read model rebuilt",
+            read_model=self.model.kind,
+            version=version,
+            events=events,
+            seconds=round(seconds, 1),
+        )
+        return Rebuilt(self.model.kind, version, replaced, events, position, seconds, phases)
+
+    def _bulk_in_parallel(
+        self, admin: psycopg.Connection[Any], settings: Settings, name: str, version: int
+    ) -> tuple[int, int]:
+        """The whole log up to now, folded by ``workers`` processes; (position, events)."""
+        end = _head(admin)
+        progress = self.progress
+
+        def report(events: int, reached: int) -> None:
+            if progress is not None:
+                progress("load", events, reached, end)
+
+        events = fold_in_parallel(
+            settings,
+            self.model.kind,
+            version,
+            end,
+            self.workers,
+            self.page_size,
+            self.max_held,
+            report,
+        )
+        collapse_sums(admin, self.model, version)
+        with admin.transaction(), admin.cursor() as cursor:
+            advance(cursor, name, 0, end)
+        return end, events
+
+    def _batch(
+        self, name: str, version: int, start: int, *, fresh: bool, phase: str
+    ) -> tuple[int, int, int]:
+        """Fold and write one batch; returns (new position, events folded, lag left).
+
+        ``fresh``: the tables are empty and have no indexes yet, so rows are copied in.
+        """
+        fold = self.model.fold(schema_name(self.model.kind, version), fresh=fresh)
+        end, folded, head = self._fold(fold, name, start, self.max_held, phase)
+        if end != start:
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                self._write(fold, cursor, name, start, end)
+        return end, folded, head - end
+
+    def _switch(
+        self, admin: psycopg.Connection[Any], name: str, version: int, start: int
+    ) -> tuple[int, int, int]:
+        """The last events and the switch, in one transaction holding the pointer."""
+        for attempt in range(10):
+            try:
+                with admin.transaction(), admin.cursor() as cursor:
+                    lock_pointer(cursor, self.model.kind, self.lock_timeout_s)
+                    fold = self.model.fold(schema_name(self.model.kind, version), fresh=False)
+                    end, folded, _ = self._fold(fold, name, start, None, "switch")
+                    if end != start:
+                        self._write(fold, cursor, name, start, end)
+                    replaced = switch(cursor, self.model, version)
+                return end, folded, replaced
+            except psycopg.errors.LockNotAvailable:
+                _log.warning("switch waited too long for readers; retrying", attempt=attempt)
+                time.sleep(1.0)
+        raise TimeoutError(f"could not switch {self.model.kind} to v{version}: readers kept it")
+
+    def _fold(
+        self, fold: Fold, name: str, start: int, limit: int | None, phase: str
+    ) -> tuple[int, int, int]:
+        end, folded, head = start, 0, start
+        for rows, covered in self.source.pages(start, self.page_size, self.model.topics):
+            page = self.source.decode_rows(rows)  # an event that fails raises EventFailed
+            with self.pool.connection() as conn:
+                fold.apply(page, conn)
+                latest = _head(conn)
+            folded += len(page)
+            head = max(head, covered, latest)
+            end = covered
+            if self.progress is not None:
+                self.progress(phase, folded, end, head)
+            if limit is not None and fold.held >= limit:
+                break
+        return end, folded, head
+
+    def _write(
+        self, fold: Fold, cursor: psycopg.Cursor[Any], name: str, start: int, end: int
+    ) -> None:
+        fold.flush(cursor)
+        advance(cursor, name, start, end)
+
+
+def _head(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT coalesce(max(notification_id), 0) FROM prakerja_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _lock_key(kind: str) -> int:
+    return zlib.crc32(f"prakerja-rebuild:{kind}".encode())

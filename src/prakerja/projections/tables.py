@@ -1,0 +1,192 @@
+"""Bulk reads and writes of read-model tables, one statement per batch.
+
+A batch of thousands of changed rows is written with ``COPY`` into a temporary
+staging table and merged with one ``INSERT ... ON CONFLICT`` (or copied straight into
+an empty table during a rebuild), not row by row: per-row statements cost a round
+trip each and were the second hot spot after decoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One physical table of a read-model version: ``schema.name`` and its key."""
+
+    schema: str
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    as_text: tuple[str, ...] = ()
+    """Columns loaded as text (``jsonb`` a fold parses itself, faster than psycopg's json)."""
+    summed: bool = False
+    """Its non-key columns are counts, written with :meth:`add`."""
+
+    @property
+    def ident(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.name)
+
+    def column_list(self, columns: Sequence[str] | None = None) -> sql.Composed:
+        return sql.SQL(", ").join(sql.Identifier(c) for c in columns or self.columns)
+
+    def load(self, conn: psycopg.Connection[Any], keys: Sequence[Any]) -> list[Row]:
+        """Rows whose first key column (the applicant, for per-applicant tables) is in ``keys``."""
+        if not keys:
+            return []
+        key = self.key[0]
+        selected = sql.SQL(", ").join(
+            sql.SQL("{}::text" if c in self.as_text else "{}").format(sql.Identifier(c))
+            for c in self.columns
+        )
+        statement = sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
+            selected, self.ident, sql.Identifier(key)
+        )
+        ids = [UUID(bytes=k) if isinstance(k, bytes) else k for k in keys]
+        return conn.execute(statement, (ids,)).fetchall()
+
+    def copy(self, cursor: psycopg.Cursor[Any], rows: Iterable[Row]) -> None:
+        """Append rows (an empty table being built, or rows that cannot exist yet)."""
+        copy_into(cursor, self.ident, self.columns, self.types(cursor), rows)
+
+    def types(self, cursor: psycopg.Cursor[Any], columns: Sequence[str] | None = None) -> list[str]:
+        """The columns' PostgreSQL types, for binary COPY (read once per table)."""
+        known = _TYPES.get((self.schema, self.name))
+        if known is None:
+            found = cursor.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (f'"{self.schema}"."{self.name}"',),
+            ).fetchall()
+            known = _TYPES[(self.schema, self.name)] = {row[0]: row[1] for row in found}
+        return [known[column] for column in columns or self.columns]
+
+    def upsert(self, cursor: psycopg.Cursor[Any], rows: Sequence[Row]) -> None:
+        """Insert rows, replacing any with the same key."""
+        if not rows:
+            return
+        stage = self._staging(cursor)
+        copy_into(cursor, stage, self.columns, self.types(cursor), rows)
+        others = [c for c in self.columns if c not in self.key]
+        update = sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in others
+        )
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}"
+                " ON CONFLICT ({key}) DO UPDATE SET {update}"
+            ).format(
+                table=self.ident,
+                cols=self.column_list(),
+                stage=stage,
+                key=self.column_list(self.key),
+                update=update,
+            )
+        )
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def add(self, cursor: psycopg.Cursor[Any], deltas: Sequence[Row], *, fresh: bool) -> None:
+        """Add counts: each row is the key columns then the amounts for the other columns.
+
+        Rows whose amounts all come back to zero are deleted, so a table kept current is
+        the same as one built from scratch. ``fresh``: the table is empty (a rebuild's
+        first write), so the sums are copied in.
+        """
+        rows = [row for row in deltas if any(row[len(self.key) :])]
+        if not rows:
+            return
+        if fresh:
+            self.copy(cursor, rows)
+            return
+        stage = self._staging(cursor)
+        copy_into(cursor, stage, self.columns, self.types(cursor), rows)
+        others = [c for c in self.columns if c not in self.key]
+        update = sql.SQL(", ").join(
+            sql.SQL("{0} = t.{0} + EXCLUDED.{0}").format(sql.Identifier(c)) for c in others
+        )
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage}"
+                " ON CONFLICT ({key}) DO UPDATE SET {update}"
+            ).format(
+                table=self.ident,
+                cols=self.column_list(),
+                stage=stage,
+                key=self.column_list(self.key),
+                update=update,
+            )
+        )
+        match = sql.SQL(" AND ").join(
+            [sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in self.key]
+            + [sql.SQL("t.{} = 0").format(sql.Identifier(c)) for c in others]
+        )
+        cursor.execute(
+            sql.SQL("DELETE FROM {} AS t USING {} AS s WHERE {}").format(self.ident, stage, match)
+        )
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def delete(self, cursor: psycopg.Cursor[Any], keys: Sequence[Row]) -> None:
+        """Delete rows by their full key."""
+        if not keys:
+            return
+        stage = self._staging(cursor, self.key)
+        copy_into(cursor, stage, self.key, self.types(cursor, self.key), keys)
+        match = sql.SQL(" AND ").join(
+            sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in self.key
+        )
+        cursor.execute(
+            sql.SQL("DELETE FROM {} AS t USING {} AS s WHERE {}").format(self.ident, stage, match)
+        )
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def _staging(
+        self, cursor: psycopg.Cursor[Any], columns: Sequence[str] | None = None
+    ) -> sql.Identifier:
+        """A session-local table of the same column types, emptied after each use."""
+        suffix = "keys" if columns else "rows"
+        stage = sql.Identifier(f"stage_{suffix}_{self.schema}_{self.name}"[:63])
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS"
+                " AS SELECT {} FROM {} WITH NO DATA"
+            ).format(stage, self.column_list(columns), self.ident)
+        )
+        return stage
+
+
+_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def json_text(text: str) -> Jsonb:
+    """JSON already encoded (by msgspec), for a ``jsonb`` column, without encoding it again."""
+    return Jsonb(text, dumps=_as_is)
+
+
+def _as_is(text: Any) -> str:
+    return str(text)
+
+
+def copy_into(
+    cursor: psycopg.Cursor[Any],
+    table: sql.Composable,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Row],
+) -> None:
+    """COPY in binary: two to three times faster than text for these rows."""
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, names)
+    with cursor.copy(statement) as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)

@@ -1,0 +1,148 @@
+"""A population of synthetic applicants, generated once, cloned for each test that needs one.
+
+Generating people through the real application and step runner takes seconds, so it is
+done once per session into a template database; each test gets a copy (``CREATE
+DATABASE ... TEMPLATE``, a file copy) that it may change freely.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from prakerja.api.app import create_app
+from prakerja.bootstrap import Container, bootstrap
+from prakerja.db.migrations import upgrade
+from prakerja.db.server import DatabaseAddress
+from prakerja.projections.runner import run_read_models
+from prakerja.security.keys import new_cipher_key
+from prakerja.security.passwords import Passwords
+from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+from tests.projections.population import Person, Population
+
+PEOPLE = 48
+
+
+def staff() -> dict[str, StaffAccount]:
+    hashed = Passwords(FAST_HASHING).hash(STAFF_PASSWORD)
+    roles = {"rina": StaffRole.REVIEWER, "agus": StaffRole.AUDITOR, "bayu": StaffRole.OPS}
+    roles["sari"] = StaffRole.FINANCE
+    return {name: StaffAccount(role=role, password_hash=hashed) for name, role in roles.items()}
+
+
+def url_of(address: DatabaseAddress) -> str:
+    return (
+        f"postgresql://{address.user}:{address.password}@/{address.dbname}"
+        f"?host={address.host}&port={address.port}"
+    )
+
+
+@dataclass(frozen=True)
+class Template:
+    address: DatabaseAddress
+    settings: Settings
+    people: list[Person]
+
+
+def _create(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+        for attempt in range(50):
+            try:
+                admin.execute(f'CREATE DATABASE "{name}"{suffix}')
+                break
+            except psycopg.errors.ObjectInUse:
+                # A closed pool's backends can linger: the template is ours, end them.
+                if attempt == 49:
+                    raise
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (template,),
+                )
+                time.sleep(0.1)
+    return DatabaseAddress(server.host, server.port, name, server.user, server.password)
+
+
+def _drop(server: DatabaseAddress, name: str) -> None:
+    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def template(
+    postgres_server: DatabaseAddress, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Template]:
+    name = f"prakerja_rm_tpl_{uuid.uuid4().hex[:10]}"
+    address = _create(postgres_server, name)
+    upgrade(address)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("rm") / "var",
+        password_hashing=FAST_HASHING,
+        staff=staff(),
+        cipher_key=new_cipher_key(),
+        token_secret=new_cipher_key(),
+        database_url=url_of(address),
+        db_pool_size=12,
+        projections=ProjectionSettings(read_wait_s=2.0, idle_wait_s=0.05, page_size=200),
+    )
+    container = bootstrap(settings)
+    people = Population(container).run(PEOPLE)
+    container.close()
+    yield Template(address, settings, people)
+    _drop(postgres_server, name)
+
+
+@pytest.fixture
+def populated(
+    template: Template, postgres_server: DatabaseAddress, tmp_path: Path
+) -> Iterator[Container]:
+    """A copy of the template's database and a service built on it."""
+    name = f"prakerja_rm_{uuid.uuid4().hex[:12]}"
+    address = _create(postgres_server, name, template.address.dbname)
+    settings = template.settings.model_copy(update={"database_url": url_of(address)})
+    container = bootstrap(settings)
+    yield container
+    container.close()
+    _drop(postgres_server, name)
+
+
+@pytest.fixture
+def people(template: Template) -> list[Person]:
+    return template.people
+
+
+@pytest.fixture
+def api(populated: Container) -> Iterator[TestClient[Any]]:
+    with TestClient(app=create_app(populated), raise_server_exceptions=False) as client:
+        yield client
+
+
+class Running:
+    """Every read model's follower in threads, as the service runs them."""
+
+    def __init__(self, container: Container) -> None:
+        self.stop = threading.Event()
+        self.threads = run_read_models(container, self.stop)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(10)
+
+
+@pytest.fixture
+def running(populated: Container) -> Iterator[Running]:
+    followers = Running(populated)
+    yield followers
+    followers.close()
