@@ -1,0 +1,101 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import structlog
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
+from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
+from prakerja.api.problems import EXCEPTION_HANDLERS
+from prakerja.api.routes import ROUTE_HANDLERS
+from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
+from prakerja.bootstrap import Container
+from prakerja.security.counters import LimitExceeded
+from prakerja.security.passwords import Passwords
+
+
+class RequestContext(ASGIMiddleware):
+    """Give every request an id, bound into every log line written while it runs."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = dict(scope.get("headers", []))
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+def create_app(container: Container) -> Litestar:
+    settings = container.settings
+    jwt_auth = build_jwt_auth(
+        container.keys.token_secret, dt.timedelta(minutes=settings.token_ttl_minutes)
+    )
+    passwords = Passwords(settings.password_hashing)
+    tokens = TokenIssuer(jwt_auth)
+    dependencies = {
+        "container": Provide(lambda: container, sync_to_thread=False),
+        "settings": Provide(lambda: settings, sync_to_thread=False),
+        "applicants": Provide(lambda: container.applicants, sync_to_thread=False),
+        "photos": Provide(lambda: container.photos, sync_to_thread=False),
+        "staff": Provide(lambda: settings.staff, sync_to_thread=False),
+        "passwords": Provide(lambda: passwords, sync_to_thread=False),
+        "tokens": Provide(lambda: tokens, sync_to_thread=False),
+        "reviews": Provide(lambda: container.reviews, sync_to_thread=False),
+        "review_queue": Provide(lambda: container.review_queue, sync_to_thread=False),
+        "access_log": Provide(lambda: container.access_log, sync_to_thread=False),
+    }
+    openapi = OpenAPIConfig(
+        title="prakerja",
+        version="1",
+        description="Applicant case management for a pre-employment benefit programme.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+    # Rate limits count after authorisation: only callers allowed on a route count.
+    limits = RequestLimits(
+        container.counters, settings.limits, settings.mode, lambda: container.applicants.clock()
+    )
+    return Litestar(
+        # The guard covers every route of ours; the OpenAPI pages are public.
+        route_handlers=[
+            Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
+        ],
+        dependencies=dependencies,
+        middleware=[RequestContext()],
+        on_app_init=[jwt_auth.on_app_init],
+        state=State({STATE_KEY: limits}),
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            LimitExceeded: on_limit_exceeded,
+            **REVIEW_EXCEPTION_HANDLERS,
+        },
+        openapi_config=openapi,
+        request_max_body_size=1024 * 1024,
+        debug=False,
+    )

@@ -1,0 +1,204 @@
+"""How an applicant's case reads to a frontend or an auditor: status, reasons, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from prakerja.api.schemas import (
+    HistoryEntry,
+    MembershipOut,
+    ReasonOut,
+    StageOut,
+    StatusOut,
+    Text,
+)
+from prakerja.domain.applicant import Applicant
+from prakerja.domain.contact import mask_email, mask_phone
+from prakerja.domain.nik import mask_nik
+from prakerja.domain.programme import MembershipStatus
+from prakerja.domain.reasons import message_for
+from prakerja.domain.stages import VERIFICATION_ORDER, Stage, StageStatus
+
+_SUMMARIES = {
+    "in_progress": Text(
+        id="Pendaftaran Anda sedang diproses.", en="Your application is being processed."
+    ),
+    "action_required": Text(
+        id="Ada langkah yang perlu Anda lakukan.", en="There is something you need to do."
+    ),
+    "in_review": Text(
+        id="Kasus Anda sedang ditinjau petugas.", en="A reviewer is looking at your case."
+    ),
+    "rejected": Text(id="Anda tidak memenuhi syarat.", en="You are not eligible."),
+    "verified": Text(
+        id="Verifikasi selesai: Anda dapat bergabung ke gelombang.",
+        en="Verified: you can join a wave.",
+    ),
+}
+
+_NEXT_ACTION = {
+    Stage.EMAIL: {StageStatus.PENDING: "verify_email", StageStatus.FAILED: "change_email"},
+    Stage.IDENTITY: {
+        StageStatus.NOT_STARTED: "submit_identity",
+        StageStatus.FAILED: "correct_identity",
+    },
+    Stage.FACE: {StageStatus.NOT_STARTED: "upload_selfie", StageStatus.FAILED: "upload_new_selfie"},
+    Stage.PHONE: {StageStatus.NOT_STARTED: "verify_phone", StageStatus.PENDING: "enter_otp"},
+}
+
+_APPLICANT_ACTIONS = frozenset(
+    {
+        "Registered",
+        "IdentitySubmitted",
+        "SelfieUploaded",
+        "OtpRequested",
+        "EmailChanged",
+        "OtpVerificationFailed",
+        "JoinedBatch",
+        "EmailVerified",
+        "PhoneVerified",
+        "DecisionDisputed",
+        "EmailResendRequested",
+        "SurveyCompleted",
+    }
+)
+_PROVIDER_FACTS = frozenset(
+    {"TrainingPurchased", "TrainingCompleted", "TrainingReviewed", "IncentivePaid"}
+)
+_ALWAYS_HIDDEN = frozenset({"password_hash"})
+_PERSONAL = {
+    "nik": mask_nik,
+    "kk_number": mask_nik,
+    "full_name": lambda v: v[:1] + "***",
+    "mother_maiden_name": lambda v: v[:1] + "***",
+    "birth_date": lambda v: "****-**-**",
+    "email": mask_email,
+    "previous": mask_email,
+    "phone": mask_phone,
+}
+
+
+def overall_status(applicant: Applicant) -> str:
+    membership = applicant.membership.status
+    if membership is not MembershipStatus.NONE:
+        return membership.value
+    if applicant.final_rejection is not None:
+        return "rejected"
+    if applicant.is_verified:
+        return "verified"
+    stages = applicant.stages
+    if any(stages[s].status is StageStatus.IN_REVIEW for s in VERIFICATION_ORDER):
+        return "in_review"
+    if next_actions(applicant):
+        return "action_required"
+    return "in_progress"
+
+
+def next_actions(applicant: Applicant) -> list[str]:
+    actions = []
+    for stage in (Stage.EMAIL, Stage.IDENTITY, Stage.FACE, Stage.PHONE):
+        action = _NEXT_ACTION[stage].get(applicant.stages[stage].status)
+        if action is not None:
+            actions.append(action)
+    if applicant.is_verified and applicant.membership.status in (
+        MembershipStatus.NONE,
+        MembershipStatus.NOT_SELECTED,
+    ):
+        actions.append("join_wave")
+    return actions
+
+
+def reason_out(reason: dict[str, Any]) -> ReasonOut:
+    message = message_for(str(reason["code"]))
+    return ReasonOut(
+        code=reason["code"],
+        message=Text(id=message.id, en=message.en),
+        measured=reason.get("measured"),
+        threshold=reason.get("threshold"),
+    )
+
+
+def status_of(applicant: Applicant) -> StatusOut:
+    status = overall_status(applicant)
+    summary = _SUMMARIES.get(status) or Text(id=status, en=status.replace("_", " "))
+    stages = []
+    for stage in VERIFICATION_ORDER:
+        record = applicant.stages[stage]
+        reasons = [reason_out(r) for r in record.reasons]
+        if record.status is StageStatus.DELAYED:
+            reasons.append(reason_out({"code": "technical_delay"}))
+        stages.append(
+            StageOut(
+                stage=stage.value,
+                status=record.status.value,
+                reasons=reasons,
+                rule=record.rule,
+                attempt=record.attempt,
+                detail=dict(record.detail),
+            )
+        )
+    membership = applicant.membership
+    return StatusOut(
+        applicant_id=applicant.id,
+        version=applicant.version,
+        status=status,
+        summary=summary,
+        next_actions=next_actions(applicant),
+        stages=stages,
+        membership=MembershipOut(
+            status=membership.status.value,
+            wave_number=membership.wave_number,
+            sk_number=membership.sk_number,
+            sk_date=membership.sk_date,
+            training_balance=membership.training_balance,
+            total_paid=membership.total_paid,
+        ),
+    )
+
+
+def history_entry(recorded: Aggregate.Event, *, show_personal_data: bool) -> HistoryEntry:
+    name = type(recorded).__name__
+    fields = {
+        key: value
+        for key, value in vars(recorded).items()
+        if key not in ("originator_id", "originator_version", "originator_topic", "timestamp")
+        and key not in _ALWAYS_HIDDEN
+    }
+    rules = list(fields.pop("rules", []) or [])
+    if "rule" in fields:
+        rules.append(str(fields.pop("rule")))
+    reasons = [dict(r) for r in fields.pop("reasons", []) or []]
+    evidence = dict(fields.pop("evidence", {}) or {})
+    data = {key: _present(key, value, show_personal_data) for key, value in fields.items()}
+    return HistoryEntry(
+        version=recorded.originator_version,
+        event=name,
+        recorded_at=recorded.timestamp,
+        decided_by=_decided_by(name, fields),
+        rules=rules,
+        reasons=reasons,
+        evidence=evidence,
+        data=data,
+    )
+
+
+def _decided_by(name: str, fields: dict[str, Any]) -> str:
+    if name == "DecisionOverridden":
+        approver = fields.get("approved_by")
+        return f"reviewer:{fields['reviewer']}" + (f"+{approver}" if approver else "")
+    if name in _APPLICANT_ACTIONS:
+        return "applicant"
+    if name in _PROVIDER_FACTS:
+        return "training-or-payment-provider"
+    return "automation"
+
+
+def _present(key: str, value: Any, show_personal_data: bool) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        value = value.isoformat()
+    if not show_personal_data and key in _PERSONAL and isinstance(value, str):
+        return _PERSONAL[key](value)
+    return value

@@ -1,0 +1,136 @@
+"""Every error leaves as RFC 9457 problem details with a stable ``code``; this is the one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from prakerja.application.applicants import ConcurrentUpdate
+from prakerja.domain.errors import (
+    AlreadyTaken,
+    DomainError,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    TransitionNotAllowed,
+)
+
+PROBLEM_JSON = "application/problem+json"
+_log = structlog.get_logger("prakerja.api")
+
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (InvalidInput, 422),
+    (AlreadyTaken, 409),
+    (TransitionNotAllowed, 409),
+    (ConcurrentUpdate, 409),
+    (NotFound, 404),
+    (InvalidCredentials, 401),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
+
+
+class ProblemError(Exception):
+    """Raised by the API layer for a problem that is not a domain rule (e.g. a bad upload)."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+def problem(
+    status: int, code: str, detail: str, request: Request[Any, Any, Any], **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": f"https://prakerja.example/problems/{code}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+    extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool))}
+    return problem(status, exc.code, exc.detail, request, **extra)
+
+
+def on_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
+    return problem(exc.status, exc.code, exc.detail, request, **exc.extra)
+
+
+def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    detail = str(exc.detail)
+    code = "invalid_json" if "JSON" in detail or "decode" in detail.lower() else "invalid_request"
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    return problem(400, code, detail, request, errors=_clean_errors(errors))
+
+
+def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException):
+        code = "unauthorized"
+    elif isinstance(exc, PermissionDeniedException):
+        code = "forbidden"
+    elif isinstance(exc.__cause__, SerializationException):
+        code = "invalid_json"
+    else:
+        code = _HTTP_CODES.get(status, "http_error")
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return on_unexpected(request, exc)
+    return problem(status, code, str(exc.detail), request)
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _log.error(
+        "unhandled error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc
+    )
+    return problem(
+        500, "internal_error", "Something went wrong on our side; it was logged.", request
+    )
+
+
+def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    cleaned = []
+    for error in errors:
+        if isinstance(error, dict):
+            # Never echo submitted values back: they may be personal data.
+            cleaned.append({k: str(v) for k, v in error.items() if k in ("key", "message")})
+    return cleaned
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: on_domain_error,
+    ProblemError: on_problem,
+    ValidationException: on_validation,
+    HTTPException: on_http,
+    Exception: on_unexpected,
+}

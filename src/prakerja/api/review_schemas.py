@@ -1,0 +1,113 @@
+"""Bodies of the review endpoints, and the single-case view with its masking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prakerja.application.review_case import Case, TrailStep
+from prakerja.application.review_queue import QueueEntry
+from prakerja.domain.nik import mask_nik
+from prakerja.domain.review import MAX_JUSTIFICATION, MIN_JUSTIFICATION, Outcome, ReviewStatus
+
+_MASKS: dict[str, Callable[[str], str]] = {
+    "nik": mask_nik,
+    "kk_number": mask_nik,
+    "full_name": lambda v: v[:1] + "***",
+    "mother_maiden_name": lambda v: v[:1] + "***",
+    "birth_date": lambda v: "****-**-**",
+}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TakeIn(_Body):
+    applicant_id: UUID
+    stage: Literal["identity", "education", "exclusion", "face"]
+
+
+class Justification(_Body):
+    justification: str = Field(min_length=MIN_JUSTIFICATION, max_length=MAX_JUSTIFICATION)
+
+
+class DecisionIn(Justification):
+    outcome: Outcome
+
+
+class DisputeIn(_Body):
+    stage: Literal["identity", "education", "exclusion"]
+    statement: str = Field(min_length=10, max_length=2000)
+
+
+class ReviewOut(BaseModel):
+    review_id: UUID
+    status: str
+    position: int | None = Field(description="Event-log position of the write (read-your-writes)")
+
+
+class QueueOut(BaseModel):
+    position: int = Field(description="The queue is up to date with the log up to here")
+    entries: list[QueueEntry]
+
+
+class DecisionOut(BaseModel):
+    event: str
+    version: int
+    automated_status: str
+    rules: list[str]
+    reasons: list[dict[str, Any]]
+    evidence: dict[str, Any]
+
+
+class CaseOut(BaseModel):
+    review_id: UUID
+    applicant_id: UUID
+    stage: str
+    kind: str
+    status: str
+    holder: str | None
+    proposed_by: str | None
+    proposed_outcome: str | None
+    proposal_justification: str | None
+    stale: bool = Field(description="The case changed since it was flagged; nothing can be decided")
+    decision: DecisionOut | None
+    personal_data_shown: bool
+    personal_data: dict[str, str]
+    statement: str | None
+    trail: list[TrailStep]
+
+
+def case_out(case: Case, personal: dict[str, str], statement: str | None, clear: bool) -> CaseOut:
+    review, flag = case.review, case.flag
+    decision = None
+    if flag is not None:
+        decision = DecisionOut(
+            event=flag.decision_event,
+            version=flag.decision_version,
+            automated_status=flag.automated_status.value,
+            rules=list(flag.rules),
+            reasons=[dict(r) for r in flag.reasons],
+            evidence=dict(flag.evidence),
+        )
+    return CaseOut(
+        review_id=review.id,
+        applicant_id=review.applicant_id,
+        stage=review.stage.value,
+        kind=review.kind,
+        status=review.status.value,
+        holder=review.holder,
+        proposed_by=review.proposed_by,
+        proposed_outcome=review.proposed_outcome.value if review.proposed_outcome else None,
+        proposal_justification=review.proposal_justification,
+        stale=flag is None and review.status is not ReviewStatus.DECIDED,
+        decision=decision,
+        personal_data_shown=clear,
+        personal_data=personal if clear else {k: _MASKS[k](v) for k, v in personal.items()},
+        statement=statement if clear else None,
+        trail=case.trail,
+    )

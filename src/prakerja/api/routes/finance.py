@@ -1,0 +1,131 @@
+"""Finance: what is owed and paid, per wave and in total, and the reconciliation with the
+payment provider's statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from pydantic import BaseModel
+
+from prakerja.api.auth import Role, roles
+from prakerja.api.problems import ProblemError
+from prakerja.api.routes.waves import PROGRAMME
+from prakerja.application.programme import Programme
+from prakerja.bootstrap import Container
+from prakerja.workers.payments import WaveMoney, finance_summary, reconcile
+from prakerja.workers.scheduler import provider_of
+
+_FINANCE = roles(Role.FINANCE, Role.AUDITOR)
+
+
+class MoneyOut(BaseModel):
+    """Rupiah, whole. ``incentives_owed`` is what the rules make due by ``as_of``."""
+
+    wave_number: int | None
+    participants: int
+    revoked: int
+    training_balance_granted: int
+    training_spent: int
+    balance_returned: int
+    incentives_owed: int
+    incentives_paid: int
+    incentives_outstanding: int
+    incentives_not_yet_due: int
+
+
+class SummaryOut(BaseModel):
+    as_of: dt.datetime
+    waves: list[MoneyOut]
+    total: MoneyOut
+
+
+class DifferenceOut(BaseModel):
+    idempotency_key: str
+    applicant_id: UUID | None
+    issue: str
+    owed: int
+    recorded_paid: int
+    provider_paid: int
+
+
+class ReconciliationOut(BaseModel):
+    as_of: dt.datetime
+    waves: list[int]
+    participants: int
+    owed: int
+    recorded_paid: int
+    provider_paid: int
+    differences: list[DifferenceOut]
+
+
+def _money(money: WaveMoney) -> MoneyOut:
+    return MoneyOut(
+        wave_number=money.wave_number,
+        participants=money.participants,
+        revoked=money.revoked,
+        training_balance_granted=money.training_balance_granted,
+        training_spent=money.training_spent,
+        balance_returned=money.balance_returned,
+        incentives_owed=money.incentives_owed,
+        incentives_paid=money.incentives_paid,
+        incentives_outstanding=money.incentives_outstanding,
+        incentives_not_yet_due=money.incentives_not_yet_due,
+    )
+
+
+class FinanceRoutes(Controller):
+    path = "/v1/finance"
+    tags = ["finance"]
+    dependencies = PROGRAMME
+
+    @get(
+        "/summary",
+        opt=_FINANCE,
+        sync_to_thread=True,
+        summary="Training balances and incentives owed and paid, per wave and in total",
+    )
+    def summary(
+        self, container: NamedDependency[Container], programme: NamedDependency[Programme]
+    ) -> SummaryOut:
+        if container.pool is None:
+            raise ProblemError(503, "ledger_unavailable", "The ledger needs PostgreSQL.")
+        now = programme.clock()
+        waves, total = finance_summary(container.pool, now)
+        return SummaryOut(as_of=now, waves=[_money(w) for w in waves], total=_money(total))
+
+    @get(
+        "/reconciliation",
+        opt=_FINANCE,
+        sync_to_thread=True,
+        summary="Owed (rules) vs recorded paid (events) vs the provider's statement",
+    )
+    def reconciliation(
+        self,
+        container: NamedDependency[Container],
+        programme: NamedDependency[Programme],
+        wave: FromQuery[int | None] = None,
+    ) -> ReconciliationOut:
+        checked = reconcile(programme, provider_of(container), None if wave is None else [wave])
+        return ReconciliationOut(
+            as_of=checked.as_of,
+            waves=checked.waves,
+            participants=checked.participants,
+            owed=checked.owed,
+            recorded_paid=checked.recorded_paid,
+            provider_paid=checked.provider_paid,
+            differences=[
+                DifferenceOut(
+                    idempotency_key=d.idempotency_key,
+                    applicant_id=d.applicant_id,
+                    issue=d.issue,
+                    owed=d.owed,
+                    recorded_paid=d.recorded_paid,
+                    provider_paid=d.provider_paid,
+                )
+                for d in checked.differences
+            ],
+        )

@@ -1,0 +1,128 @@
+"""Request and response bodies (pydantic), as they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Registration(Body):
+    email: str = Field(max_length=320, examples=["budi.santoso@example.com"])
+    password: str = Field(max_length=256)
+    language: Literal["id", "en"] = "id"
+
+
+class Login(Body):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class StaffLogin(Body):
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name
+    role: str
+    subject: str
+
+
+class Registered(TokenOut):
+    applicant_id: UUID
+    position: int | None = Field(description="Event-log position of the write (read-your-writes)")
+
+
+class EmailToken(Body):
+    token: str = Field(max_length=200)
+
+
+class IdentityIn(Body):
+    nik: str = Field(max_length=32, examples=["3201015507900001"])
+    kk_number: str = Field(max_length=32)
+    full_name: str = Field(max_length=200)
+    birth_date: dt.date
+    mother_maiden_name: str = Field(max_length=200)
+
+
+class Accepted(BaseModel):
+    applicant_id: UUID
+    position: int | None
+    warnings: list[dict[str, Any]] = []
+
+
+class PhoneIn(Body):
+    phone: str = Field(max_length=32, examples=["0812 3456 7890"])
+
+
+class OtpIn(Body):
+    code: str = Field(max_length=12)
+
+
+class Text(BaseModel):
+    id: str
+    en: str
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message: Text
+    measured: float | str | None = None
+    threshold: float | str | None = None
+
+
+class StageOut(BaseModel):
+    stage: str
+    status: str
+    reasons: list[ReasonOut]
+    rule: str | None
+    attempt: int
+    detail: dict[str, Any]
+
+
+class MembershipOut(BaseModel):
+    status: str
+    wave_number: int | None
+    sk_number: str | None
+    sk_date: dt.date | None
+    training_balance: int
+    total_paid: int
+
+
+class StatusOut(BaseModel):
+    applicant_id: UUID
+    version: int
+    status: str
+    summary: Text
+    next_actions: list[str]
+    stages: list[StageOut]
+    membership: MembershipOut
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    event: str
+    recorded_at: dt.datetime
+    decided_by: str
+    rules: list[str]
+    reasons: list[dict[str, Any]]
+    evidence: dict[str, Any]
+    data: dict[str, Any]
+
+
+class HistoryOut(BaseModel):
+    applicant_id: UUID
+    events: list[HistoryEntry]
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}
