@@ -1,0 +1,99 @@
+"""Shared fixtures: settings for tests, an in-memory service, and real PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from prakerja.api.app import create_app
+from prakerja.bootstrap import Container, bootstrap
+from prakerja.db.migrations import upgrade
+from prakerja.db.server import DatabaseAddress, start_embedded
+from prakerja.security.passwords import Passwords
+from prakerja.settings import Settings, StaffAccount, StaffRole
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+
+pytest_plugins = ["tests.simulator_fixtures"]
+
+
+def staff_accounts() -> dict[str, StaffAccount]:
+    hashed = Passwords(FAST_HASHING).hash(STAFF_PASSWORD)
+    accounts = {
+        "rina": StaffRole.REVIEWER,
+        "dewi": StaffRole.REVIEWER,
+        "agus": StaffRole.AUDITOR,
+        "bayu": StaffRole.OPS,
+        "sari": StaffRole.FINANCE,
+    }
+    return {name: StaffAccount(role=role, password_hash=hashed) for name, role in accounts.items()}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var", password_hashing=FAST_HASHING, staff=staff_accounts()
+    )
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = bootstrap(settings, in_memory=True)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> DatabaseAddress:
+    """The server named by PRAKERJA_TEST_DATABASE_URL, else an embedded one for the session."""
+    url = os.environ.get("PRAKERJA_TEST_DATABASE_URL")
+    if url:
+        return DatabaseAddress.from_url(url)
+    return start_embedded(tmp_path_factory.mktemp("embedded"))
+
+
+@pytest.fixture
+def database(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
+    """A fresh, migrated database on the test server, dropped afterwards."""
+    name = f"prakerja_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    address = DatabaseAddress(
+        postgres_server.host,
+        postgres_server.port,
+        name,
+        postgres_server.user,
+        postgres_server.password,
+    )
+    upgrade(address)
+    yield address
+    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_settings(settings: Settings, database: DatabaseAddress) -> Settings:
+    url = (
+        f"postgresql://{database.user}:{database.password}@/{database.dbname}"
+        f"?host={database.host}&port={database.port}"
+    )
+    return settings.model_copy(update={"database_url": url})
+
+
+@pytest.fixture
+def pg_container(pg_settings: Settings) -> Iterator[Container]:
+    built = bootstrap(pg_settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient[Any]]:
+    with TestClient(app=create_app(container), raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,0 +1,65 @@
+"""Steps that workers perform, done directly so API tests can reach later stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from litestar.testing import TestClient
+
+from prakerja.application.applicants import Applicants
+from prakerja.settings import PasswordHashing
+
+FAST_HASHING = PasswordHashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
+STAFF_PASSWORD = "staff-password-1"
+
+IDENTITY: dict[str, Any] = {
+    "nik": "3201015507900001",
+    "kk_number": "3201010101010001",
+    "full_name": "Siti Aminah",
+    "birth_date": "1990-07-15",
+    "mother_maiden_name": "Sri Wahyuni",
+}
+
+
+def send_verification_email(applicants: Applicants, applicant_id: UUID) -> str:
+    """What the email worker does; returns the token the email carries."""
+    applicant = applicants.get(applicant_id)
+    attempt = applicant.emails_sent + 1
+    applicant.record_email_sent(attempt, f"msg-{attempt}")
+    applicants.save(applicant)
+    return applicants.codes.email_token(applicant.id, applicant.email, attempt)
+
+
+def register(
+    client: TestClient[Any], email: str = "budi@example.com", password: str = "rahasia-123"
+) -> tuple[UUID, dict[str, str]]:
+    response = client.post("/v1/applicants", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return UUID(body["applicant_id"]), {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def verified_email(
+    client: TestClient[Any], applicants: Applicants, email: str = "budi@example.com"
+) -> tuple[UUID, dict[str, str]]:
+    applicant_id, headers = register(client, email)
+    token = send_verification_email(applicants, applicant_id)
+    response = client.post(
+        f"/v1/applicants/{applicant_id}/email/verification", json={"token": token}
+    )
+    assert response.status_code == 200, response.text
+    return applicant_id, headers
+
+
+def staff_headers(client: TestClient[Any], username: str) -> dict[str, str]:
+    response = client.post(
+        "/v1/staff/token", json={"username": username, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
