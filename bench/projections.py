@@ -12,7 +12,9 @@
    the ones ``Applicants.save`` would write; only the timestamps are synthetic.
 2. Measures, on that log: a raw ``COPY`` read of all events; reading and decoding only
    (no read model); catch-up of each read model from position 0 (live follower,
-   batches upserted); a full rebuild of each (``prakerja projections rebuild``); the
+   batches upserted), folded in one process and as deployed (worker processes fold
+   each batch, ``projections.catch_up_processes``); a full rebuild of each
+   (``prakerja projections rebuild``); the
    library's stock ``ProjectionRunner`` (one event per transaction) running the same
    ``cases`` fold on a sample, extrapolated to the whole log (said so in the output).
 3. Writes ``bench/results/projections-<N>.json`` and prints a table.
@@ -428,8 +430,16 @@ def reset(container: Any, kind: str) -> None:
         conn.execute("UPDATE log_positions SET position = 0 WHERE name = %s", (f"{kind}@{row[0]}",))
 
 
-def catch_up(container: Any, kind: str, page_size: int, batch_events: int) -> dict[str, Any]:
-    """The live follower from position 0: batches folded and upserted (indexes in place)."""
+def catch_up(
+    container: Any,
+    kind: str,
+    page_size: int,
+    batch_events: int,
+    processes: int = 1,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """The live follower from position 0: batches folded and upserted (indexes in place);
+    with ``processes`` above 1, each batch folded by that many worker processes."""
     reset(container, kind)
     follower = ReadModelFollower(
         container.applicants,
@@ -437,10 +447,17 @@ def catch_up(container: Any, kind: str, page_size: int, batch_events: int) -> di
         READ_MODELS[kind],
         page_size=page_size,
         batch_events=batch_events,
+        settings=settings,
+        processes=processes,
     )
+    follower.start_workers()  # once per follower's life: not catch-up work
     load, cpu, started = start()
-    events = follower.catch_up()
-    return measured(events, started, cpu, load)
+    try:
+        events = follower.catch_up()
+    finally:
+        follower.close()
+    result = measured(events, started, cpu, load)
+    return {**result, "processes": processes, "parallel_batches": follower.parallel_batches}
 
 
 def rebuild(
@@ -641,11 +658,20 @@ def main() -> None:
         results["profile"] = profile(container, "cases", args.page_size, args.batch_events)
         console.print(results["profile"])
     results.setdefault("catch_up", {})
+    results.setdefault("catch_up_one_process", {})
     for kind in models:
-        if kind not in results["catch_up"]:
+        if kind not in results["catch_up_one_process"]:
             measure = catch_up(container, kind, args.page_size, args.batch_events)
+            results["catch_up_one_process"][kind] = measure
+            console.print(f"catch-up {kind}, one process: {measure}")
+            save(out, results)
+        if kind not in results["catch_up"]:
+            processes = settings.projections.catch_up_processes
+            measure = catch_up(
+                container, kind, args.page_size, args.batch_events, processes, settings
+            )
             results["catch_up"][kind] = measure
-            console.print(f"catch-up {kind}: {measure}")
+            console.print(f"catch-up {kind}, {processes} processes: {measure}")
             save(out, results)
     results.setdefault("rebuild", {})
     for workers in (int(w) for w in args.rebuild_workers.split(",")):
@@ -703,7 +729,11 @@ def print_table(console: Console, results: dict[str, Any], sample: int) -> None:
         ("raw COPY read (all events)", results["raw_copy_read"]),
         ("read + decrypt + decode (cases topics)", results["read_and_decode_cases_topics"]),
     ]
-    rows += [(f"catch-up {k}", v) for k, v in results["catch_up"].items()]
+    rows += [(f"catch-up {k} (1 process)", v) for k, v in results["catch_up_one_process"].items()]
+    rows += [
+        (f"catch-up {k} ({v.get('processes', 1)} processes)", v)
+        for k, v in results["catch_up"].items()
+    ]
     rows += [(f"rebuild {k}", v) for k, v in results["rebuild"].items()]
     rows.append((f"stock ProjectionRunner, cases (sample {sample})", results["stock_runner_cases"]))
     for label, row in rows:

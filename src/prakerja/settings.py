@@ -135,6 +135,15 @@ class ProjectionSettings(BaseModel):
     rebuild_workers: int = Field(
         default=1, ge=1, le=64, description="processes folding the log in a rebuild"
     )
+    catch_up_processes: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="processes folding a read model's batches while it is far behind",
+    )
+    catch_up_parallel_lag: int = Field(
+        default=200_000, ge=1, description="events behind from which catch-up runs in parallel"
+    )
     idle_wait_s: float = 0.2
     read_wait_s: float = Field(
         default=5.0, ge=0, description="longest wait of a read asking for ?after=<position>"

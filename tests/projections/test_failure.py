@@ -33,10 +33,10 @@ class BrokenFold(RejectionFold):
 
 
 class BrokenRejections(Rejections):
-    def fold(self, schema: str, *, fresh: bool) -> RejectionFold:
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> RejectionFold:
         events, counts = (
-            self.table("rejection_events", schema),
-            self.table("rejection_counts", schema),
+            self.table("rejection_events", schema, staged=staged),
+            self.table("rejection_counts", schema, staged=staged),
         )
         return BrokenFold(events, counts, fresh=fresh)
 

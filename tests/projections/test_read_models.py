@@ -55,6 +55,13 @@ def test_every_funnel_count_equals_the_event_store(populated: Container) -> None
     }
     expected = reference.funnel(populated)
     assert table == dict(expected)
+    totals: Counter[tuple[Any, ...]] = Counter()
+    for (milestone, wave, province, _), count in expected.items():
+        totals[(milestone, wave, province)] += count
+    day_less = "SELECT milestone, wave, province, applicants FROM reports.funnel_totals"
+    assert {(m, w, p): n for m, w, p, n in rows(populated, day_less)} == {
+        key: count for key, count in totals.items() if count
+    }
     assert {key[0] for key in expected} >= {"registered", "nik_valid", "verified", "selected"}
     assert len({key[2] for key in expected}) >= 5  # several provinces, and "" (no NIK yet)
 

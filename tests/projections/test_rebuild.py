@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container
 from prakerja.projections.catalogue import READ_MODELS
-from prakerja.projections.live import event_table, wait_for
+from prakerja.projections.live import ReadModelFollower, event_table, wait_for
 from prakerja.projections.rebuild import Rebuild, Rebuilt
 from tests.helpers import staff_headers
 from tests.projections.conftest import Running
@@ -22,8 +22,13 @@ pytestmark = pytest.mark.postgres
 
 SNAPSHOTS = {
     "cases": ["cases", "pending_work", "pending_counts"],
-    "funnel": ["funnel_counts"],
+    "funnel": ["funnel_counts", "funnel_totals"],
     "rejections": ["rejection_events", "rejection_counts"],
+}
+EVERY_VIEW = {
+    **SNAPSHOTS,
+    "decisions": ["decision_evidence"],
+    "rosters": ["wave_roster", "wave_totals"],
 }
 
 
@@ -40,7 +45,7 @@ def snapshot(container: Container, kind: str) -> dict[str, list[tuple[Any, ...]]
     with container.pool.connection() as conn:
         return {
             view: conn.execute(f"SELECT * FROM reports.{view} AS v ORDER BY v").fetchall()  # noqa: S608
-            for view in SNAPSHOTS[kind]
+            for view in EVERY_VIEW[kind]
         }
 
 
@@ -157,4 +162,47 @@ def test_a_rebuild_folded_by_two_processes_equals_one_folded_by_one(
         ).run()
         assert parallel.version == single.version + 1
         assert parallel.events == single.events
+        assert snapshot(populated, kind) == expected, kind
+
+
+def restart(container: Container, kind: str) -> None:
+    """Empty the live version of a read model and move its follower back to the start."""
+    assert container.pool is not None
+    model = READ_MODELS[kind]
+    with container.pool.connection() as conn:
+        live = conn.execute("SELECT version FROM read_models WHERE name = %s", (kind,)).fetchone()
+        assert live is not None
+        tables = ", ".join(f"rm_{kind}_v{live[0]}.{t.name}" for t in model.tables)
+        conn.execute(f"TRUNCATE {tables}")
+        conn.execute(
+            "UPDATE log_positions SET position = 0 WHERE name = %s", (f"{kind}@{live[0]}",)
+        )
+
+
+def test_a_catch_up_folded_by_two_processes_equals_one_folded_by_one(
+    populated: Container,
+) -> None:
+    assert populated.pool is not None
+    end = head(populated)
+    for kind, model in READ_MODELS.items():
+        ReadModelFollower(populated.applicants, populated.pool, model, page_size=50).catch_up()
+        expected = snapshot(populated, kind)
+        assert any(expected.values()), kind
+        restart(populated, kind)
+        parallel = ReadModelFollower(
+            populated.applicants,
+            populated.pool,
+            model,
+            page_size=23,
+            batch_events=25,  # many batches: each share loads what the last one wrote
+            settings=populated.settings,
+            processes=2,
+            parallel_lag=1,
+        )
+        try:
+            parallel.catch_up()
+        finally:
+            parallel.close()
+        assert parallel.parallel_batches >= 2, kind
+        assert parallel.position() == end
         assert snapshot(populated, kind) == expected, kind

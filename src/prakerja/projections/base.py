@@ -70,13 +70,21 @@ class ReadModel(ABC):
     def topics(self) -> list[str]:
         return [get_topic(kind) for kind in self.fields]
 
-    def table(self, name: str, schema: str) -> Table:
+    def table(self, name: str, schema: str, *, staged: bool = False) -> Table:
         found = next(t for t in self.tables if t.name == name)
-        return replace(found, schema=schema)
+        return replace(found, schema=schema, staged=staged)
+
+    def fold_tables(self, schema: str) -> list[Table]:
+        """This model's tables in ``schema`` (a version's)."""
+        return [self.table(t.name, schema) for t in self.tables]
 
     @abstractmethod
-    def fold(self, schema: str, *, fresh: bool) -> Fold:
-        """A new fold writing into ``schema``; ``fresh``: its tables are still empty."""
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> Fold:
+        """A new fold writing into ``schema``; ``fresh``: its tables are still empty.
+
+        ``staged``: its writes go to the tables' staging twins, for a parallel catch-up
+        to merge in one transaction (:mod:`prakerja.projections.parallel`).
+        """
 
 
 class VersionHandler:

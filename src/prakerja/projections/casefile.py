@@ -20,7 +20,8 @@ import msgspec
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.nik import mask_nik
 from prakerja.domain.stages import CORRECTABLE, VERIFICATION_ORDER, Stage, Step
-from prakerja.projections.decoding import Decoded
+from prakerja.projections.decoding import Decoded, Field
+from prakerja.projections.shapes import REASON_CODES
 
 PASSED, FAILED, PENDING, DELAYED = "passed", "failed", "pending", "delayed"
 IN_REVIEW, NOT_STARTED = "in_review", "not_started"
@@ -382,22 +383,24 @@ _HANDLERS: dict[type, Handler] = {
     Applicant.MembershipRevoked: _membership("revoked"),
 }
 
-CASE_FIELDS: dict[type, tuple[str, ...]] = {
+CODES = ("reasons", REASON_CODES)
+
+CASE_FIELDS: dict[type, tuple[Field, ...]] = {
     Applicant.Registered: (),
     Applicant.EmailVerificationSent: ("attempt",),
     Applicant.EmailVerified: (),
-    Applicant.EmailBounced: ("reasons",),
+    Applicant.EmailBounced: (CODES,),
     Applicant.EmailChanged: (),
     Applicant.EmailResendRequested: ("attempt",),
     Applicant.IdentitySubmitted: ("nik",),
     Applicant.NikValidated: (),
-    Applicant.NikRejected: ("reasons",),
-    Applicant.EducationChecked: ("passed", "reasons"),
-    Applicant.ExclusionChecked: ("passed", "reasons"),
+    Applicant.NikRejected: (CODES,),
+    Applicant.EducationChecked: ("passed", CODES),
+    Applicant.ExclusionChecked: ("passed", CODES),
     Applicant.SelfieUploaded: (),
     Applicant.FaceMatched: (),
-    Applicant.FaceMatchFailed: ("reasons",),
-    Applicant.FaceReviewRequested: ("reasons",),
+    Applicant.FaceMatchFailed: (CODES,),
+    Applicant.FaceReviewRequested: (CODES,),
     Applicant.OtpRequested: ("sequence",),
     Applicant.OtpSent: ("sequence",),
     Applicant.PhoneVerified: (),

@@ -95,8 +95,9 @@ class Cases(ReadModel):
         "pending_counts": "pending_counts",
     }
 
-    def fold(self, schema: str, *, fresh: bool) -> CaseFold:
-        return CaseFold(*(self.table(t.name, schema) for t in self.tables), fresh=fresh)
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> CaseFold:
+        tables = (self.table(t.name, schema, staged=staged) for t in self.tables)
+        return CaseFold(*tables, fresh=fresh)
 
 
 class CaseFold(ApplicantFold[Tracked]):

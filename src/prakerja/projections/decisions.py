@@ -18,6 +18,7 @@ import psycopg
 from prakerja.domain.applicant import Applicant
 from prakerja.projections.base import ApplicantFold, ReadModel
 from prakerja.projections.decoding import Decoded
+from prakerja.projections.shapes import REASON_CODES, PolicyEvidence
 from prakerja.projections.tables import Table
 
 IDENTITY, EXCLUSION, FACE = "identity", "exclusion", "face"
@@ -61,6 +62,9 @@ _SUPERSEDES: dict[type, str] = {
     Applicant.SelfieUploaded: FACE,
 }
 
+_EVIDENCE = ("evidence", PolicyEvidence)
+_CODES = ("reasons", REASON_CODES)
+
 Entries = dict[str, list[Any]]
 """An applicant's evidence rows by stage (lists in EVIDENCE's column order)."""
 
@@ -68,12 +72,12 @@ Entries = dict[str, list[Any]]
 class Decisions(ReadModel):
     kind = "decisions"
     fields = {
-        Applicant.NikValidated: ("rules", "evidence"),
-        Applicant.NikRejected: ("reasons", "rules", "evidence"),
-        Applicant.ExclusionChecked: ("passed", "reasons", "rules", "evidence"),
-        Applicant.FaceMatched: ("rules", "evidence"),
-        Applicant.FaceMatchFailed: ("reasons", "rules", "evidence"),
-        Applicant.FaceReviewRequested: ("reasons", "rules", "evidence"),
+        Applicant.NikValidated: ("rules", _EVIDENCE),
+        Applicant.NikRejected: (_CODES, "rules", _EVIDENCE),
+        Applicant.ExclusionChecked: ("passed", _CODES, "rules", _EVIDENCE),
+        Applicant.FaceMatched: ("rules", _EVIDENCE),
+        Applicant.FaceMatchFailed: (_CODES, "rules", _EVIDENCE),
+        Applicant.FaceReviewRequested: (_CODES, "rules", _EVIDENCE),
         Applicant.IdentitySubmitted: (),
         Applicant.SelfieUploaded: (),
         Applicant.DecisionOverridden: ("stage", "outcome"),
@@ -81,8 +85,8 @@ class Decisions(ReadModel):
     tables = (EVIDENCE,)
     views = {"decision_evidence": "decision_evidence"}
 
-    def fold(self, schema: str, *, fresh: bool) -> DecisionFold:
-        return DecisionFold(self.table(EVIDENCE.name, schema), fresh=fresh)
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> DecisionFold:
+        return DecisionFold(self.table(EVIDENCE.name, schema, staged=staged), fresh=fresh)
 
 
 class DecisionFold(ApplicantFold[Entries]):

@@ -9,6 +9,12 @@ payload with a ``msgspec`` decoder that knows only the fields its projection rea
 datetimes) with the application's own transcodings. Ids and topics come from their
 clear columns. Events whose class has a ``class_version`` above 1 go through the
 library's mapper, so its upcasters still apply.
+
+A field may name the shape it is read as, a ``TypedDict`` (``("evidence", FaceEvidence)``):
+the decoder then builds only the keys that shape declares and skips the rest of a nested
+object in C (a face decision's findings and timings, a reason's messages). The value is
+still a dict, with the same keys the library's mapper would give, so a fold reads both
+sources alike.
 """
 
 from __future__ import annotations
@@ -31,8 +37,15 @@ from psycopg_pool import ConnectionPool
 
 from prakerja.projections.follower import EventFailed, Logged, Page
 
-Fields = Mapping[type, Sequence[str]]
+Field = str | tuple[str, Any]
+"""A payload field a projection reads: its name, or its name and the TypedDict it is read as."""
+Fields = Mapping[type, Sequence[Field]]
 """Which payload fields a projection reads, by event class."""
+
+
+def field_name(field: Field) -> str:
+    return field if isinstance(field, str) else field[0]
+
 
 _READ_PAGE = (
     # uuid_send: the id's 16 bytes, cheaper to load and to hash than a UUID object.
@@ -145,13 +158,14 @@ class PayloadDecoder:
             raise LookupError(f"no projection reads {topic}")
         names = self._fields[kind]
         if getattr(kind, "class_version", 1) > 1:
-            plan = _Plan(kind, None, names)
+            plan = _Plan(kind, None, tuple(field_name(name) for name in names))
         else:
             struct = msgspec.defstruct(
                 f"{kind.__qualname__}Fields",
-                [("timestamp", _Tagged), *((name, Any) for name in names)],
+                [("timestamp", _Tagged), *((n, Any) if isinstance(n, str) else n for n in names)],
             )
-            plan = _Plan(kind, msgspec.json.Decoder(struct), _tagged(kind, names))
+            plain = [name for name in names if isinstance(name, str)]
+            plan = _Plan(kind, msgspec.json.Decoder(struct), _tagged(kind, plain))
         self._plans[topic] = plan
         return plan
 

@@ -88,6 +88,15 @@ COUNTS = Table(
     ("milestone", "wave", "province", "day"),
     summed=True,
 )
+TOTALS = Table(
+    "",
+    "funnel_totals",
+    ("milestone", "wave", "province", "applicants"),
+    ("milestone", "wave", "province"),
+    summed=True,
+)
+"""The same counts without the day: what the report reads unless it is asked for days
+(a few thousand rows however long the programme runs, against one row per day)."""
 APPLICANTS = Table(
     "", "funnel_applicants", ("applicant_id", "state"), ("applicant_id",), as_text=("state",)
 )
@@ -109,19 +118,18 @@ Key = tuple[str, int, str, dt.date]
 class Funnel(ReadModel):
     kind = "funnel"
     fields = {**CASE_FIELDS, Applicant.IncentivePaid: ()}
-    tables = (COUNTS, APPLICANTS)
-    views = {"funnel_counts": "funnel_counts"}
+    tables = (COUNTS, TOTALS, APPLICANTS)
+    views = {"funnel_counts": "funnel_counts", "funnel_totals": "funnel_totals"}
 
-    def fold(self, schema: str, *, fresh: bool) -> FunnelFold:
-        return FunnelFold(
-            self.table(COUNTS.name, schema), self.table(APPLICANTS.name, schema), fresh
-        )
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> FunnelFold:
+        tables = (self.table(t.name, schema, staged=staged) for t in self.tables)
+        return FunnelFold(*tables, fresh=fresh)
 
 
 class FunnelFold(ApplicantFold[Progress]):
-    def __init__(self, counts: Table, applicants: Table, fresh: bool) -> None:
+    def __init__(self, counts: Table, totals: Table, applicants: Table, *, fresh: bool) -> None:
         super().__init__(fresh=fresh)
-        self._counts, self._applicants = counts, applicants
+        self._counts, self._totals, self._applicants = counts, totals, applicants
         self.deltas: Counter[Key] = Counter()
 
     def load(self, conn: psycopg.Connection[Any], ids: list[bytes]) -> dict[bytes, Progress]:
@@ -167,6 +175,10 @@ class FunnelFold(ApplicantFold[Progress]):
             self._applicants.copy(cursor, rows)
         else:
             self._applicants.upsert(cursor, rows)
+        totals: Counter[tuple[str, int, str]] = Counter()
+        for (name, wave, province, _), count in self.deltas.items():
+            totals[(name, wave, province)] += count
         self._counts.add(
             cursor, [(*key, count) for key, count in self.deltas.items()], fresh=self.fresh
         )
+        self._totals.add(cursor, [(*key, count) for key, count in totals.items()], fresh=self.fresh)

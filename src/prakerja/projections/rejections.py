@@ -78,10 +78,9 @@ class Rejections(ReadModel):
     tables = (EVENTS, COUNTS)
     views = {"rejection_events": "rejection_events", "rejection_counts": "rejection_counts"}
 
-    def fold(self, schema: str, *, fresh: bool) -> RejectionFold:
-        return RejectionFold(
-            self.table(EVENTS.name, schema), self.table(COUNTS.name, schema), fresh=fresh
-        )
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> RejectionFold:
+        events, counts = (self.table(t.name, schema, staged=staged) for t in (EVENTS, COUNTS))
+        return RejectionFold(events, counts, fresh=fresh)
 
 
 class RejectionFold:

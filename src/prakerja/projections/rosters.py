@@ -60,8 +60,9 @@ class Rosters(ReadModel):
     tables = (ROSTER, TOTALS)
     views = {"wave_roster": "wave_roster", "wave_totals": "wave_totals"}
 
-    def fold(self, schema: str, *, fresh: bool) -> RosterFold:
-        return RosterFold(self.table(ROSTER.name, schema), self.table(TOTALS.name, schema), fresh)
+    def fold(self, schema: str, *, fresh: bool, staged: bool = False) -> RosterFold:
+        roster, totals = (self.table(t.name, schema, staged=staged) for t in (ROSTER, TOTALS))
+        return RosterFold(roster, totals, fresh)
 
 
 class RosterFold(ApplicantFold[Entries]):

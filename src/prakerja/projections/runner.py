@@ -28,6 +28,9 @@ def read_model_followers(container: Container) -> list[ReadModelFollower]:
             model,
             page_size=settings.page_size,
             batch_events=settings.batch_events,
+            settings=container.settings,
+            processes=settings.catch_up_processes,
+            parallel_lag=settings.catch_up_parallel_lag,
         )
         for model in READ_MODELS.values()
     ]

@@ -4,6 +4,12 @@ A batch of thousands of changed rows is written with ``COPY`` into a temporary
 staging table and merged with one ``INSERT ... ON CONFLICT`` (or copied straight into
 an empty table during a rebuild), not row by row: per-row statements cost a round
 trip each and were the second hot spot after decoding.
+
+A *staged* table (``staged=True``) writes nothing to the table itself: each write goes
+to one of its staging twins (``<table>__upsert``, ``__add``, ``__delete``,
+``__append``, unlogged tables beside it), where worker processes of a parallel
+catch-up leave their share of a batch; :meth:`Table.merge_staged` then applies every
+share in the follower's one transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class Table:
     """Columns loaded as text (``jsonb`` a fold parses itself, faster than psycopg's json)."""
     summed: bool = False
     """Its non-key columns are counts, written with :meth:`add`."""
+    staged: bool = False
+    """Writes go to the staging twins (reads still come from the table)."""
 
     @property
     def ident(self) -> sql.Identifier:
@@ -57,7 +65,8 @@ class Table:
 
     def copy(self, cursor: psycopg.Cursor[Any], rows: Iterable[Row]) -> None:
         """Append rows (an empty table being built, or rows that cannot exist yet)."""
-        copy_into(cursor, self.ident, self.columns, self.types(cursor), rows)
+        target = self.twin("append") if self.staged else self.ident
+        copy_into(cursor, target, self.columns, self.types(cursor), rows)
 
     def types(self, cursor: psycopg.Cursor[Any], columns: Sequence[str] | None = None) -> list[str]:
         """The columns' PostgreSQL types, for binary COPY (read once per table)."""
@@ -75,8 +84,15 @@ class Table:
         """Insert rows, replacing any with the same key."""
         if not rows:
             return
+        if self.staged:
+            copy_into(cursor, self.twin("upsert"), self.columns, self.types(cursor), rows)
+            return
         stage = self._staging(cursor)
         copy_into(cursor, stage, self.columns, self.types(cursor), rows)
+        self._upsert_from(cursor, stage)
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def _upsert_from(self, cursor: psycopg.Cursor[Any], stage: sql.Identifier) -> None:
         others = [c for c in self.columns if c not in self.key]
         update = sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in others
@@ -93,7 +109,6 @@ class Table:
                 update=update,
             )
         )
-        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
 
     def add(self, cursor: psycopg.Cursor[Any], deltas: Sequence[Row], *, fresh: bool) -> None:
         """Add counts: each row is the key columns then the amounts for the other columns.
@@ -105,24 +120,35 @@ class Table:
         rows = [row for row in deltas if any(row[len(self.key) :])]
         if not rows:
             return
+        if self.staged:
+            copy_into(cursor, self.twin("add"), self.columns, self.types(cursor), rows)
+            return
         if fresh:
             self.copy(cursor, rows)
             return
         stage = self._staging(cursor)
         copy_into(cursor, stage, self.columns, self.types(cursor), rows)
+        self._add_from(cursor, stage)
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def _add_from(self, cursor: psycopg.Cursor[Any], stage: sql.Identifier) -> None:
+        """Add the staged amounts (a key may be staged more than once: they are summed)."""
         others = [c for c in self.columns if c not in self.key]
         update = sql.SQL(", ").join(
             sql.SQL("{0} = t.{0} + EXCLUDED.{0}").format(sql.Identifier(c)) for c in others
         )
+        keys = self.column_list(self.key)
+        sums = sql.SQL(", ").join(sql.SQL("sum({})").format(sql.Identifier(c)) for c in others)
         cursor.execute(
             sql.SQL(
-                "INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage}"
-                " ON CONFLICT ({key}) DO UPDATE SET {update}"
+                "INSERT INTO {table} AS t ({cols}) SELECT {keys}, {sums} FROM {stage}"
+                " GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {update}"
             ).format(
                 table=self.ident,
-                cols=self.column_list(),
+                cols=self.column_list([*self.key, *others]),
+                keys=keys,
+                sums=sums,
                 stage=stage,
-                key=self.column_list(self.key),
                 update=update,
             )
         )
@@ -133,21 +159,63 @@ class Table:
         cursor.execute(
             sql.SQL("DELETE FROM {} AS t USING {} AS s WHERE {}").format(self.ident, stage, match)
         )
-        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
 
     def delete(self, cursor: psycopg.Cursor[Any], keys: Sequence[Row]) -> None:
         """Delete rows by their full key."""
         if not keys:
             return
+        if self.staged:
+            copy_into(cursor, self.twin("delete"), self.key, self.types(cursor, self.key), keys)
+            return
         stage = self._staging(cursor, self.key)
         copy_into(cursor, stage, self.key, self.types(cursor, self.key), keys)
+        self._delete_from(cursor, stage)
+        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    def _delete_from(self, cursor: psycopg.Cursor[Any], stage: sql.Identifier) -> None:
         match = sql.SQL(" AND ").join(
             sql.SQL("t.{0} = s.{0}").format(sql.Identifier(c)) for c in self.key
         )
         cursor.execute(
             sql.SQL("DELETE FROM {} AS t USING {} AS s WHERE {}").format(self.ident, stage, match)
         )
-        cursor.execute(sql.SQL("TRUNCATE {}").format(stage))
+
+    # ------------------------------------------------------------- staging twins
+
+    def twin(self, op: str) -> sql.Identifier:
+        """The staging twin of this table for one kind of write (see the module doc)."""
+        return sql.Identifier(self.schema, f"{self.name}__{op}")
+
+    def twins(self) -> list[sql.Identifier]:
+        return [self.twin(op) for op in STAGED_OPS]
+
+    def create_twins(self, cursor: psycopg.Cursor[Any]) -> None:
+        """Create the staging twins if missing (unlogged: a crash loses only a batch
+        that was not merged, and that batch is folded again)."""
+        for op in STAGED_OPS:
+            columns = self.key if op == "delete" else self.columns
+            cursor.execute(
+                sql.SQL(
+                    "CREATE UNLOGGED TABLE IF NOT EXISTS {} AS SELECT {} FROM {} WITH NO DATA"
+                ).format(self.twin(op), self.column_list(columns), self.ident)
+            )
+
+    def clear_twins(self, cursor: psycopg.Cursor[Any]) -> None:
+        cursor.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(self.twins())))
+
+    def merge_staged(self, cursor: psycopg.Cursor[Any]) -> None:
+        """Apply every share left in the twins, then empty them (the caller's transaction)."""
+        if self.summed:
+            self._add_from(cursor, self.twin("add"))
+        else:
+            self._delete_from(cursor, self.twin("delete"))
+            self._upsert_from(cursor, self.twin("upsert"))
+        cursor.execute(
+            sql.SQL("INSERT INTO {} ({cols}) SELECT {cols} FROM {}").format(
+                self.ident, self.twin("append"), cols=self.column_list()
+            )
+        )
+        self.clear_twins(cursor)
 
     def _staging(
         self, cursor: psycopg.Cursor[Any], columns: Sequence[str] | None = None
@@ -163,6 +231,8 @@ class Table:
         )
         return stage
 
+
+STAGED_OPS = ("upsert", "add", "delete", "append")
 
 _TYPES: dict[tuple[str, str], dict[str, str]] = {}
 

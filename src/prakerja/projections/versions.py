@@ -209,9 +209,12 @@ def lock_pointer(cursor: psycopg.Cursor[Any], kind: str, lock_timeout_s: float) 
 def drop_version(
     conn: psycopg.Connection[Any], model: ReadModel, version: int, attempts: int = 20
 ) -> None:
-    """Drop a version's tables (never the views: a still-dependent view makes this fail)."""
+    """Drop a version's tables and their staging twins (never the views: a
+    still-dependent view makes this fail)."""
     schema = schema_name(model.kind, version)
-    tables = sql.SQL(", ").join(sql.Identifier(schema, t.name) for t in model.tables)
+    found = model.fold_tables(schema)
+    idents = [t.ident for t in found] + [twin for t in found for twin in t.twins()]
+    tables = sql.SQL(", ").join(idents)
     for attempt in range(attempts):
         try:
             with conn.transaction():

@@ -22,6 +22,16 @@ class FunnelFilter:
     day_from: dt.date | None = None
     day_to: dt.date | None = None
 
+    @property
+    def by_day(self) -> bool:
+        return self.day_from is not None or self.day_to is not None
+
+    def source(self, by: Breakdown | None = None) -> sql.Identifier:
+        """The day-less totals unless days are asked for (the same counts, far fewer rows)."""
+        if self.by_day or by == "day":
+            return sql.Identifier("reports", "funnel_counts")
+        return sql.Identifier("reports", "funnel_totals")
+
     def where(self) -> tuple[sql.Composable, list[Any]]:
         clauses: list[sql.Composable] = [sql.SQL("TRUE")]
         params: list[Any] = []
@@ -67,10 +77,9 @@ def stages(counts: dict[str, int]) -> list[dict[str, Any]]:
 def funnel_totals(conn: psycopg.Connection[Any], where: FunnelFilter) -> dict[str, int]:
     condition, params = where.where()
     rows = conn.execute(
-        sql.SQL(
-            "SELECT milestone, sum(applicants) FROM reports.funnel_counts WHERE {}"
-            " GROUP BY milestone"
-        ).format(condition),
+        sql.SQL("SELECT milestone, sum(applicants) FROM {} WHERE {} GROUP BY milestone").format(
+            where.source(), condition
+        ),
         params,
     ).fetchall()
     return {milestone: int(total) for milestone, total in rows}
@@ -86,9 +95,8 @@ def funnel_breakdown(
         row[0]
         for row in conn.execute(
             sql.SQL(
-                "SELECT DISTINCT {col} FROM reports.funnel_counts WHERE {cond}"
-                " ORDER BY {col} LIMIT %s OFFSET %s"
-            ).format(col=column, cond=condition),
+                "SELECT DISTINCT {col} FROM {table} WHERE {cond} ORDER BY {col} LIMIT %s OFFSET %s"
+            ).format(col=column, table=where.source(by), cond=condition),
             [*params, limit, offset],
         )
     ]
@@ -97,9 +105,9 @@ def funnel_breakdown(
     found: dict[Any, dict[str, int]] = {group: {} for group in groups}
     rows = conn.execute(
         sql.SQL(
-            "SELECT {col}, milestone, sum(applicants) FROM reports.funnel_counts"
+            "SELECT {col}, milestone, sum(applicants) FROM {table}"
             " WHERE {cond} AND {col} = ANY(%s) GROUP BY 1, 2"
-        ).format(col=column, cond=condition),
+        ).format(col=column, table=where.source(by), cond=condition),
         [*params, groups],
     )
     for group, milestone, total in rows:
