@@ -576,7 +576,7 @@ def main() -> None:
     parser.add_argument("--rebuild-page-size", type=int, default=20_000)
     parser.add_argument("--rebuild-workers", default="1,2", help="process counts to measure")
     parser.add_argument(
-        "--parallel-models", default="cases,funnel", help="read models rebuilt by >1 process"
+        "--parallel-models", default=",".join(READ_MODELS), help="read models rebuilt by >1 process"
     )
     parser.add_argument("--stock-sample", type=int, default=3_000)
     parser.add_argument("--models", default=",".join(READ_MODELS))

@@ -133,7 +133,7 @@ class ProjectionSettings(BaseModel):
         default=2_000_000, ge=1, description="applicants held in memory before a rebuild writes"
     )
     rebuild_workers: int = Field(
-        default=1, ge=1, le=64, description="processes folding the log in a rebuild"
+        default=2, ge=1, le=64, description="processes folding the log in a rebuild"
     )
     catch_up_processes: int = Field(
         default=2,
