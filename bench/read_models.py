@@ -25,6 +25,7 @@ from bench.common import Loaded
 from bench.measure import Run, summarise
 from bench.report import Measurement, Target, skipped
 from prakerja.api.auth import Role, TokenIssuer, build_jwt_auth
+from prakerja.settings import ProjectionSettings
 from prakerja.simulation.client import Client
 from prakerja.simulation.stack import Stack, StackOptions
 
@@ -72,10 +73,19 @@ def _rows(found: dict[str, Any], size: int) -> list[Measurement]:
     stock = float(found["stock_runner_cases"]["events_per_s"])
     copy = float(found["raw_copy_read"]["events_per_s"])
     rows = []
+    log_events = int(found["log"]["events"])
+    workers = ProjectionSettings().rebuild_workers
     for phase, title in (("catch_up", "catch-up"), ("rebuild", "full rebuild")):
-        per_model = {kind: float(r["events_per_s"]) for kind, r in found[phase].items()}
+        # As deployed: catch-up with its worker processes, rebuild with rebuild_workers.
+        deployed = {
+            kind: found[phase].get(f"{kind} ({workers} processes)", r)
+            for kind, r in found[phase].items()
+            if "processes)" not in kind
+        }
+        per_model = {kind: float(r["events_per_s"]) for kind, r in deployed.items()}
         slowest = min(per_model, key=lambda kind: per_model[kind])
         rate = per_model[slowest]
+        through_log = log_events / float(deployed[slowest]["seconds"])
         if phase == "catch_up":
             target = Target("≥ 50,000 events/s", "value_min", CATCH_UP_TARGET)
         else:
@@ -87,7 +97,7 @@ def _rows(found: dict[str, Any], size: int) -> list[Measurement]:
         rows.append(
             Measurement(
                 id=f"read_models.{phase}",
-                title=f"Read-model {title}, slowest of {len(per_model)} ({slowest})",
+                title=f"Read-model {title}, slowest of {len(per_model)} ({slowest}), as deployed",
                 unit="events/s",
                 value=round(rate),
                 baseline_title="the library's stock ProjectionRunner, same fold (cases)",
@@ -101,8 +111,9 @@ def _rows(found: dict[str, Any], size: int) -> list[Measurement]:
                     "source": "bench/projections.py",
                 },
                 note=(
-                    f"vs a raw COPY read of the log ({copy:,.0f} events/s): {rate / copy:.3f};"
-                    f" 10 million events would take {REBUILD_TARGET_EVENTS / rate / 60:,.1f} min"
+                    f"events/s count the model's own events; {slowest} went through the whole"
+                    f" log of {log_events:,} events at {through_log:,.0f} log events/s;"
+                    f" vs a raw COPY read of the log ({copy:,.0f} events/s): {rate / copy:.3f}"
                 ),
             )
         )

@@ -57,6 +57,17 @@ _NO_END = 2**63 - 1
 _PARTITION = " AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
 _READ_PART = _READ_PAGE.replace(" ORDER BY", _PARTITION + " ORDER BY")
 _HEAD = "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
+_ORDERED_READ = (
+    "SELECT set_config('enable_bitmapscan', 'off', true),"
+    " set_config('enable_seqscan', 'off', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('jit', 'off', true)"
+)
+"""A page is the next rows in id order: walk the id index and stop at the limit. When
+few rows are expected to match (a read model of rare events, or one worker's share,
+whose filter PostgreSQL cannot estimate), the planner would rather collect every match
+up to the end of the log and sort it, for every page: a rebuild then reads the log
+once per page. (Nor is a page read worth a JIT compilation or parallel workers.)"""
 
 
 class Decoded(NamedTuple):
@@ -212,6 +223,7 @@ class EventTable:
         with self._pool.connection() as conn, conn.transaction():
             cursor = conn.cursor(binary=True)
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute(_ORDERED_READ)
             if partition is None:
                 cursor.execute(_READ_PAGE, (after, before or _NO_END, list(topics), limit))
             else:
