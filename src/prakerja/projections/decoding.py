@@ -57,7 +57,7 @@ _NO_END = 2**63 - 1
 _PARTITION = " AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
 _READ_PART = _READ_PAGE.replace(" ORDER BY", _PARTITION + " ORDER BY")
 _HEAD = "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
-_ORDERED_READ = (
+ORDERED_READ = (
     "SELECT set_config('enable_bitmapscan', 'off', true),"
     " set_config('enable_seqscan', 'off', true),"
     " set_config('max_parallel_workers_per_gather', '0', true),"
@@ -223,7 +223,7 @@ class EventTable:
         with self._pool.connection() as conn, conn.transaction():
             cursor = conn.cursor(binary=True)
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute(_ORDERED_READ)
+            cursor.execute(ORDERED_READ)
             if partition is None:
                 cursor.execute(_READ_PAGE, (after, before or _NO_END, list(topics), limit))
             else:

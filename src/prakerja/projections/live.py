@@ -26,7 +26,7 @@ from eventsourcing.application import Application
 from psycopg_pool import ConnectionPool
 
 from prakerja.projections.base import Fold, ReadModel, VersionHandler
-from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.decoding import ORDERED_READ, EventTable, PayloadDecoder
 from prakerja.projections.follower import (
     EventFailed,
     FollowerConflict,
@@ -178,6 +178,14 @@ class ReadModelFollower(LogFollower):
                     count = folder.fold(handler.version, start, end)
                 except EventFailed:
                     return None
+                except Exception as error:  # noqa: BLE001 - a worker died: fold it here instead
+                    _log.warning(
+                        "parallel catch-up failed; folding in this process",
+                        follower=self.name,
+                        error=f"{type(error).__name__}: {error}"[:300],
+                    )
+                    folder.close()
+                    return None
                 folded_s, clock = time.monotonic() - clock, time.monotonic()
                 with conn.transaction(), conn.cursor() as cursor:
                     require_live(cursor, self.model.kind, handler.version)
@@ -245,12 +253,14 @@ def _batch_end(
 ) -> int:
     """Where a batch of about ``events`` of these topics after ``start`` ends (a model
     that reads a tenth of the log gets batches as full as one that reads all of it)."""
-    row = conn.execute(
-        "SELECT notification_id FROM prakerja_events WHERE notification_id > %s"
-        " AND notification_id <= %s AND topic = ANY(%s) ORDER BY notification_id"
-        " OFFSET %s LIMIT 1",
-        (start, head, list(topics), events - 1),
-    ).fetchone()
+    with conn.transaction():
+        conn.execute(ORDERED_READ)
+        row = conn.execute(
+            "SELECT notification_id FROM prakerja_events WHERE notification_id > %s"
+            " AND notification_id <= %s AND topic = ANY(%s) ORDER BY notification_id"
+            " OFFSET %s LIMIT 1",
+            (start, head, list(topics), events - 1),
+        ).fetchone()
     return head if row is None else int(row[0])
 
 
