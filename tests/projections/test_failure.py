@@ -140,3 +140,39 @@ def test_an_undecodable_event_is_reported_with_its_position(populated: Container
     assert rows(populated, "SELECT count(*) FROM reports.cases") == [
         (len(reference.applicant_ids(populated)) - 1,)
     ]
+
+
+def test_a_failing_event_in_a_parallel_catch_up_is_reported_at_its_position(
+    populated: Container,
+) -> None:
+    assert populated.pool is not None
+    with populated.pool.connection() as conn:
+        conn.execute("LOCK TABLE prakerja_events IN EXCLUSIVE MODE")
+        inserted = conn.execute(
+            "INSERT INTO prakerja_events (originator_id, originator_version, topic, state)"
+            " VALUES (gen_random_uuid(), 1, %s, %s) RETURNING notification_id",
+            (get_topic(Applicant.Registered), b"not an encrypted payload"),
+        ).fetchone()
+    assert inserted is not None
+    cases = ReadModelFollower(
+        populated.applicants,
+        populated.pool,
+        Cases(),
+        batch_events=50,
+        settings=populated.settings,
+        processes=2,
+        parallel_lag=1,
+    )
+    try:
+        with pytest.raises(EventFailed) as failed:
+            cases.catch_up()
+    finally:
+        cases.close()
+    assert cases.parallel_batches >= 2  # the batches before it were folded in parallel
+    assert failed.value.position == inserted[0]
+    assert rows(populated, "SELECT failed_event FROM log_positions WHERE name = 'cases@1'") == [
+        (inserted[0],)
+    ]
+    assert rows(populated, "SELECT count(*) FROM reports.cases") == [
+        (len(reference.applicant_ids(populated)) - 1,)
+    ]
