@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgspec
+import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
@@ -57,6 +58,14 @@ _NO_END = 2**63 - 1
 _PARTITION = " AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
 _READ_PART = _READ_PAGE.replace(" ORDER BY", _PARTITION + " ORDER BY")
 _HEAD = "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
+
+
+def log_head(conn: psycopg.Connection[Any]) -> int:
+    """The newest notification id in the log (0 when it is empty)."""
+    row = conn.execute(_HEAD).fetchone()
+    return int(row[0]) if row else 0
+
+
 ORDERED_READ = (
     "SELECT set_config('enable_bitmapscan', 'off', true),"
     " set_config('enable_seqscan', 'off', true),"

@@ -26,7 +26,7 @@ from eventsourcing.application import Application
 from psycopg_pool import ConnectionPool
 
 from prakerja.projections.base import Fold, ReadModel, VersionHandler
-from prakerja.projections.decoding import ORDERED_READ, EventTable, PayloadDecoder
+from prakerja.projections.decoding import ORDERED_READ, EventTable, PayloadDecoder, log_head
 from prakerja.projections.follower import (
     EventFailed,
     FollowerConflict,
@@ -39,7 +39,6 @@ from prakerja.projections.versions import live, require_live
 from prakerja.settings import Settings
 
 _log = structlog.get_logger("prakerja.projections")
-_HEAD = "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
 _STAGING_LOCK = 0x5052_4A  # advisory-lock class of the staging twins ("PRJ")
 
 
@@ -160,7 +159,7 @@ class ReadModelFollower(LogFollower):
         conninfo = self._pool.conninfo
         assert isinstance(conninfo, str)
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            head = _scalar(conn, _HEAD)
+            head = log_head(conn)
             if head - start < self.parallel_lag:
                 return None
             lock = (_STAGING_LOCK, zlib.crc32(handler.name.encode()) & 0x7FFFFFFF)

@@ -31,7 +31,7 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from prakerja.projections.base import Fold, ReadModel, schema_name, tracking_name
-from prakerja.projections.decoding import EventTable
+from prakerja.projections.decoding import EventTable, log_head
 from prakerja.projections.follower import advance
 from prakerja.projections.partitions import fold_in_parallel
 from prakerja.projections.versions import (
@@ -133,7 +133,7 @@ class Rebuild:
         self, admin: psycopg.Connection[Any], settings: Settings, name: str, version: int
     ) -> tuple[int, int]:
         """The whole log up to now, folded by ``workers`` processes; (position, events)."""
-        end = _head(admin)
+        end = log_head(admin)
         progress = self.progress
 
         def report(events: int, reached: int) -> None:
@@ -196,7 +196,7 @@ class Rebuild:
             page = self.source.decode_rows(rows)  # an event that fails raises EventFailed
             with self.pool.connection() as conn:
                 fold.apply(page, conn)
-                latest = _head(conn)
+                latest = log_head(conn)
             folded += len(page)
             head = max(head, covered, latest)
             end = covered
@@ -211,11 +211,6 @@ class Rebuild:
     ) -> None:
         fold.flush(cursor)
         advance(cursor, name, start, end)
-
-
-def _head(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute("SELECT coalesce(max(notification_id), 0) FROM prakerja_events").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _lock_key(kind: str) -> int:
