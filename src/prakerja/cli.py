@@ -214,6 +214,7 @@ def dispatcher() -> None:
     from prakerja.workers.enqueuer import Enqueuer
     from prakerja.workers.housekeeping import delete_expired_photos
     from prakerja.workers.pipeline import build_runner, sender
+    from prakerja.workers.table_upkeep import run_upkeep
 
     settings = _settings()
     if settings.broker_url is None:
@@ -234,6 +235,11 @@ def dispatcher() -> None:
         args=(container.photos, stop),
         daemon=True,
         name="housekeeping",
+    ).start()
+    conninfo = container.pool.conninfo
+    assert isinstance(conninfo, str)
+    threading.Thread(
+        target=run_upkeep, args=(conninfo, stop), daemon=True, name="table-upkeep"
     ).start()
     try:
         follower.run(stop)
@@ -610,9 +616,11 @@ def projections_preview(
 )
 @click.option("--photos-dir", type=click.Path(exists=True, file_okay=False), default=None)
 @click.option(
-    "--no-corrections",
-    is_flag=True,
-    help="2020 rules: a typo or a failed selfie ends the application",
+    "--corrections/--no-corrections",
+    default=False,
+    show_default=True,
+    help="let applicants correct a typo and re-upload a selfie (this system's rules);"
+    " without, 2020's rules, and the funnel must land on wave 1 as published",
 )
 @click.option(
     "--database-url",
@@ -633,7 +641,7 @@ def simulate(
     worker_threads: int,
     face: str,
     photos_dir: str | None,
-    no_corrections: bool,
+    corrections: bool,
     database_url: str | None,
     broker_url: str | None,
     keep_database: bool,
@@ -662,7 +670,7 @@ def simulate(
         server_url=server,
         seed=seed,
         concurrency=concurrency,
-        corrections=not no_corrections,
+        corrections=corrections,
         broker_url=broker_url,
         keep_database=keep_database,
         stack=StackOptions(

@@ -2,8 +2,9 @@
 
 Why a follower and not a query: finding flagged cases in the event store would mean
 reading every applicant's history (millions) on each request. The follower reads the
-log a page at a time, and for every applicant touched (by its own events or by a review
-of its case) recomputes that applicant's rows from the write model, exactly like the
+log a page at a time, and for every applicant the page may flag (one of the three
+events that raise a flag, or a review of its case) or who is already in the queue,
+recomputes that applicant's rows from the write model, exactly like the
 dispatcher keeps ``work_items``: rows are derived only from recorded events, a crash
 replays the page, and rebuilding is a replay from position zero. The flags come from
 :func:`prakerja.domain.review_flags.review_flags`, the same function the commands use.
@@ -51,6 +52,14 @@ def _event_topics(aggregate: type[Aggregate]) -> tuple[str, ...]:
 
 
 TOPICS = _event_topics(Applicant) + _event_topics(Review)
+
+FLAG_RAISING = (
+    Applicant.FaceReviewRequested,
+    Applicant.DecisionDisputed,
+    Applicant.VerificationDelayed,
+)
+"""The events that can put a stage in the queue (:func:`review_flags`); every other
+event of an applicant can only take one out."""
 
 
 @dataclass(frozen=True)
@@ -160,12 +169,36 @@ class ReviewQueueProjection:
                 applicants[recorded.originator_id] = None
         return list(applicants)
 
+    def _may_raise(self, page: Sequence[Logged]) -> set[UUID]:
+        """Applicants for whom this page may raise a flag or change a review."""
+        found: set[UUID] = set()
+        for item in page:
+            recorded = item.event
+            if isinstance(recorded, FLAG_RAISING):
+                found.add(recorded.originator_id)
+            elif isinstance(recorded, Review.Event):
+                found.update(self.touched([item]))
+        return found
+
     def rows(self, page: Sequence[Logged]) -> tuple[list[UUID], list[QueueEntry]]:
         touched = self.touched(page)
         return touched, [row for a in touched for row in entries_for(self._applicants, a)]
 
     def handle(self, page: Sequence[Logged], cursor: psycopg.Cursor[Any]) -> None:
-        touched, rows = self.rows(page)
+        # Only three events raise a flag; any other event can only clear one. So an
+        # applicant is recomputed (a replay of their history) when the page raises a
+        # flag for them, touches a review of theirs, or they already have rows.
+        candidates = self.touched(page)
+        cursor.execute(
+            "SELECT DISTINCT applicant_id FROM review_queue WHERE applicant_id = ANY(%s)",
+            (candidates,),
+        )
+        queued = {row[0] for row in cursor.fetchall()}
+        raising = self._may_raise(page)
+        touched = [a for a in candidates if a in queued or a in raising]
+        if not touched:
+            return
+        rows = [row for a in touched for row in entries_for(self._applicants, a)]
         cursor.execute("DELETE FROM review_queue WHERE applicant_id = ANY(%s)", (touched,))
         cursor.executemany(
             "INSERT INTO review_queue (applicant_id, stage, kind, decision_event,"

@@ -94,8 +94,16 @@ class ApplicationSource:
         self._application = application
 
     def read(self, after: int, limit: int, topics: Sequence[str]) -> Page:
-        notifications = self._application.recorder.select_notifications(
-            after, limit, topics=list(topics), inclusive_of_start=False
+        # The head first: everything up to it has committed (ids commit in order), so a
+        # page with fewer than ``limit`` events covers the log up to it. Without this a
+        # follower of rare topics would re-scan everything after its last event at each
+        # look, a cost that grows with the log.
+        recorder = self._application.recorder
+        head = recorder.max_notification_id() or 0
+        if head <= after:
+            return Page((), after)
+        notifications = recorder.select_notifications(
+            after, limit, stop=head, topics=list(topics), inclusive_of_start=False
         )
         mapper = self._application.mapper
         items = []
@@ -104,7 +112,7 @@ class ApplicationSource:
                 items.append(Logged(notification.id, mapper.to_domain_event(notification)))
             except Exception as error:
                 raise EventFailed(notification.id, error) from error
-        return Page(items, items[-1].position if items else after)
+        return Page(items, items[-1].position if len(items) == limit else head)
 
 
 class LogFollower:
@@ -136,18 +144,20 @@ class LogFollower:
         return int(row[0]) if row else 0
 
     def step(self) -> int:
-        """Process at most one page; returns how many notifications it covered."""
+        """Process at most one page; returns how many events it handled (0 also when it
+        only moved past events it ignores)."""
         start = self.position()
         try:
             page = self.source.read(start, self.page_size, self.handler.topics)
         except EventFailed as failed:
             self._record_failure(failed.position, failed.error)
             raise
-        if not page.items:
+        if page.end == start:
             return 0
         try:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                self.handler.handle(page.items, cursor)
+                if page.items:
+                    self.handler.handle(page.items, cursor)
                 advance(cursor, self.name, start, page.end)
         except FollowerConflict:
             raise
@@ -170,7 +180,9 @@ class LogFollower:
         _log.info("follower started", follower=self.name, position=self.position())
         while not stop.is_set():
             try:
-                if self.step() == 0:
+                # A page short of full reached the log's head: wait before the next, so a
+                # steady trickle of events is handled in pages, not one event at a time.
+                if self.step() < self.page_size:
                     stop.wait(idle_wait)
             except psycopg.OperationalError as error:
                 _log.warning(

@@ -233,7 +233,9 @@ class ReadModelFollower(LogFollower):
     def _follow(self, stop: threading.Event, idle_wait: float) -> None:
         while not stop.is_set():
             try:
-                if self.step() == 0:
+                # A batch short of full reached the log's head: wait before the next, so
+                # a steady trickle of events is written in batches, not one per event.
+                if self.step() < self.batch_events:
                     stop.wait(idle_wait)
             except FollowerConflict as conflict:
                 _log.info("batch dropped; following again", follower=self.name, why=str(conflict))

@@ -124,8 +124,8 @@ def build_report(
 
 def _command(config: SimulationConfig) -> str:
     parts = ["prakerja simulate", f"--applicants {config.applicants}", f"--seed {config.seed}"]
-    if not config.corrections:
-        parts.append("--no-corrections")
+    if config.corrections:
+        parts.append("--corrections")
     return " ".join(parts)
 
 

@@ -49,7 +49,8 @@ class SimulationConfig:
     server_url: str
     seed: int = 2020
     concurrency: int = 300
-    corrections: bool = True
+    corrections: bool = False
+    """True: this system's rules (a typo corrected, a selfie re-uploaded); False: 2020's."""
     broker_url: str | None = None
     keep_database: bool = False
     stack: StackOptions = field(default_factory=StackOptions)

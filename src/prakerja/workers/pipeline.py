@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +34,7 @@ from prakerja.workers.broker import build_broker
 from prakerja.workers.dispatcher import Dispatcher
 from prakerja.workers.enqueuer import Enqueuer
 from prakerja.workers.scheduler import start_programme
+from prakerja.workers.table_upkeep import run_upkeep
 
 _log = structlog.get_logger("prakerja.pipeline")
 
@@ -131,12 +132,16 @@ class InProcessPipeline:
         for worker in self.workers:
             worker.start()
         review_queue = review_queue_follower(self.container.applicants, self.container.pool)
-        for name, loop in (
+        conninfo = self.container.pool.conninfo
+        assert isinstance(conninfo, str)
+        loops: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("dispatcher", follower.run),
             ("enqueuer", enqueuer.run),
             ("review-queue", review_queue.run),
+            ("table-upkeep", partial(run_upkeep, conninfo)),
             *read_model_loops(self.container),
-        ):
+        ]
+        for name, loop in loops:
             thread = threading.Thread(target=loop, args=(self.stop_event,), name=name, daemon=True)
             thread.start()
             self.threads.append(thread)
