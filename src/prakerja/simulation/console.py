@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,9 +25,19 @@ from prakerja.simulation.simulate import RunState
 
 
 class _Display:
-    def __init__(self, progress: Progress, task: TaskID) -> None:
+    """A live bar on a terminal; elsewhere (a log file, CI) a plain line every
+    ``LINE_EVERY_S`` seconds and at each change of phase."""
+
+    LINE_EVERY_S = 30.0
+
+    def __init__(self, progress: Progress, task: TaskID, applicants: int) -> None:
         self.progress = progress
         self.task = task
+        self.applicants = applicants
+        self.plain = not progress.console.is_terminal
+        self._started = time.monotonic()
+        self._last_line = self._started
+        self._last_phase = ""
 
     def __call__(self, state: RunState, outcome: Outcome | None) -> None:
         reached = state.reached
@@ -38,6 +49,18 @@ class _Display:
         self.progress.update(
             self.task, completed=state.done, phase=state.phase, counts=counts, refresh=False
         )
+        now = time.monotonic()
+        if self.plain and (
+            now - self._last_line >= self.LINE_EVERY_S or state.phase != self._last_phase
+        ):
+            self._last_line, self._last_phase = now, state.phase
+            elapsed = now - self._started
+            rate = state.done / elapsed if elapsed > 0 else 0.0
+            self.progress.console.print(
+                f"{elapsed:6.0f} s  {state.phase}: {state.done:,}/{self.applicants:,}"
+                f" ({rate:.1f}/s) · {counts}",
+                highlight=False,
+            )
 
 
 @contextmanager
@@ -54,7 +77,7 @@ def progress_display(console: Console, applicants: int) -> Iterator[_Display]:
     )
     with progress:
         task = progress.add_task("simulate", total=applicants, phase="starting", counts="")
-        yield _Display(progress, task)
+        yield _Display(progress, task, applicants)
 
 
 def print_report(console: Console, report: dict[str, Any]) -> None:
