@@ -250,3 +250,46 @@ def test_a_plain_log_follower_of_full_events_builds_the_same_read_model(
     topics = rows(populated, "SELECT count(DISTINCT topic) FROM prakerja_events")[0][0]
     assert topics > len(Funnel().topics) / 2
     assert get_topic(Applicant.Registered) in Funnel().topics
+
+
+class _Collect:
+    """A handler keeping the positions of the events it was given."""
+
+    name = "collect"
+
+    def __init__(self, *topics: str) -> None:
+        self.topics = topics
+        self.positions: list[int] = []
+
+    def handle(self, page: Any, cursor: Any) -> None:
+        self.positions += [item.position for item in page]
+
+
+def test_a_follower_of_rare_events_moves_to_the_head_and_sees_each_event_once(
+    populated: Container,
+) -> None:
+    """Each page is read up to the log's head, so a follower whose events are rare does
+    not re-read the log after its last one at every look."""
+    assert populated.pool is not None
+    head, log = rows(populated, "SELECT max(notification_id), count(*) FROM prakerja_events")[0]
+    rare = get_topic(Applicant.NikRejected)
+    expected = [
+        position
+        for (position,) in rows(
+            populated,
+            "SELECT notification_id FROM prakerja_events WHERE topic = %s ORDER BY 1",
+            rare,
+        )
+    ]
+    assert 0 < len(expected) < log / 10
+    handler = _Collect(rare)
+    follower = LogFollower(populated.applicants, populated.pool, handler, page_size=3)
+    follower.catch_up()
+    assert handler.positions == expected
+    assert follower.position() == head > expected[-1]
+    assert follower.step() == 0 and handler.positions == expected
+
+    nobody = _Collect("prakerja.domain.applicant:Applicant.NeverRecorded")
+    idle = LogFollower(populated.applicants, populated.pool, nobody)
+    assert idle.step() == 0
+    assert idle.position() == head and nobody.positions == []
