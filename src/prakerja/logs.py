@@ -79,3 +79,8 @@ def configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(levelname)s %(name)s %(message)s",
     )
+    # One line per outgoing request (URL included) at INFO: where a host program such as
+    # dramatiq's CLI has already set the root logger to INFO, basicConfig above changes
+    # nothing, so the clients' own loggers are held at WARNING here.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
