@@ -603,7 +603,7 @@ def projections_preview(
     help="where to write funnel.json, funnel.csv, provinces.csv, funnel.svg"
     " [default: var/simulate/<applicants>-<seed>-<time>]",
 )
-@click.option("--concurrency", default=300, show_default=True, help="journeys at once")
+@click.option("--concurrency", default=600, show_default=True, help="journeys at once")
 @click.option("--api-processes", default=2, show_default=True)
 @click.option("--worker-processes", default=1, show_default=True, help="verification workers")
 @click.option("--worker-threads", default=12, show_default=True)

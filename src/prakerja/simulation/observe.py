@@ -3,6 +3,7 @@ size of the event log, and the funnel read model's own count (a cross-check)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -15,33 +16,57 @@ from prakerja.simulation.stack import Stack
 
 class CpuMeter:
     """CPU time of each process of the stack, of PostgreSQL's backends for the run's
-    database, and of this driver, from now on."""
+    database, and of this driver, from now on.
 
-    def __init__(self, stack: Stack) -> None:
+    Backends come and go during a run (pools replace connections after their maximum
+    lifetime), so they are sampled every ``every`` seconds: a backend that closed keeps
+    the time it had at its last sample (at most ``every`` seconds of it are missed).
+    """
+
+    def __init__(self, stack: Stack, every: float = 5.0) -> None:
         self.parts = {name: process.pid for name, process in stack.running.items()}
         self.address = stack.database.address
-        self.backends = self._backends()
+        self._every = every
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._sample(initial=True)
         self.start = self._now()
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample_until_stopped, daemon=True)
+        self._sampler.start()
 
-    def _backends(self) -> set[int]:
+    def _sample(self, *, initial: bool = False) -> None:
         try:
-            return set(backend_pids(self.address.conninfo, self.address.dbname))
+            pids = backend_pids(self.address.conninfo, self.address.dbname)
         except psycopg.Error:
-            return set()
+            return
+        with self._lock:
+            for pid in pids:
+                seconds = backends_seconds([pid])
+                # A backend seen after the start did all its work during the run.
+                self._first.setdefault(pid, seconds if initial else 0.0)
+                self._last[pid] = max(seconds, self._last.get(pid, 0.0))
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stop.wait(self._every):
+            self._sample()
 
     def _now(self) -> dict[str, float]:
         now = seconds_by_part(self.parts)
-        now["postgres (backends of this database)"] = backends_seconds(self.backends)
         now["driver (this process)"] = time.process_time()
         return now
 
     def per_applicant(self, applicants: int) -> dict[str, float]:
+        self._stop.set()
+        self._sampler.join()
+        self._sample()
         end = self._now()
-        # Connections opened during the run: all their time was the run's.
-        end["postgres (backends of this database)"] += backends_seconds(
-            self._backends() - self.backends
-        )
         used = {name: end[name] - self.start.get(name, 0.0) for name in end}
+        with self._lock:
+            used["postgres (backends of this database)"] = sum(
+                self._last[pid] - self._first[pid] for pid in self._last
+            )
         used["total"] = sum(used.values())
         return {name: round(1000 * seconds / applicants, 1) for name, seconds in used.items()}
 

@@ -48,7 +48,7 @@ class SimulationConfig:
     out: Path
     server_url: str
     seed: int = 2020
-    concurrency: int = 300
+    concurrency: int = 600
     corrections: bool = False
     """True: this system's rules (a typo corrected, a selfie re-uploaded); False: 2020's."""
     broker_url: str | None = None
