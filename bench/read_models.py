@@ -51,6 +51,9 @@ def projections(loaded: Loaded, server_url: str, timeout_s: float) -> list[Measu
         server_url,
         "--database",
         loaded.database.name,
+        # The loaded size: the script's own default would top the log up to 100,000.
+        "--applicants",
+        str(size),
         "--out",
         str(out),
     ]
