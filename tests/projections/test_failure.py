@@ -122,20 +122,13 @@ def test_a_failing_event_stops_the_read_model_there_and_it_resumes_there_once_fi
 
 def test_an_undecodable_event_is_reported_with_its_position(populated: Container) -> None:
     assert populated.pool is not None
-    with populated.pool.connection() as conn:
-        conn.execute("LOCK TABLE prakerja_events IN EXCLUSIVE MODE")
-        inserted = conn.execute(
-            "INSERT INTO prakerja_events (originator_id, originator_version, topic, state)"
-            " VALUES (gen_random_uuid(), 1, %s, %s) RETURNING notification_id",
-            (get_topic(Applicant.Registered), b"not an encrypted payload"),
-        ).fetchone()
-    assert inserted is not None
+    position = _append_undecodable_event(populated)
     cases = ReadModelFollower(populated.applicants, populated.pool, Cases())
     with pytest.raises(EventFailed) as failed:
         cases.catch_up()
-    assert failed.value.position == inserted[0]
+    assert failed.value.position == position
     assert rows(populated, "SELECT failed_event FROM log_positions WHERE name = 'cases@1'") == [
-        (inserted[0],)
+        (position,)
     ]
     assert rows(populated, "SELECT count(*) FROM reports.cases") == [
         (len(reference.applicant_ids(populated)) - 1,)
@@ -146,14 +139,7 @@ def test_a_failing_event_in_a_parallel_catch_up_is_reported_at_its_position(
     populated: Container,
 ) -> None:
     assert populated.pool is not None
-    with populated.pool.connection() as conn:
-        conn.execute("LOCK TABLE prakerja_events IN EXCLUSIVE MODE")
-        inserted = conn.execute(
-            "INSERT INTO prakerja_events (originator_id, originator_version, topic, state)"
-            " VALUES (gen_random_uuid(), 1, %s, %s) RETURNING notification_id",
-            (get_topic(Applicant.Registered), b"not an encrypted payload"),
-        ).fetchone()
-    assert inserted is not None
+    position = _append_undecodable_event(populated)
     cases = ReadModelFollower(
         populated.applicants,
         populated.pool,
@@ -169,10 +155,24 @@ def test_a_failing_event_in_a_parallel_catch_up_is_reported_at_its_position(
     finally:
         cases.close()
     assert cases.parallel_batches >= 2  # the batches before it were folded in parallel
-    assert failed.value.position == inserted[0]
+    assert failed.value.position == position
     assert rows(populated, "SELECT failed_event FROM log_positions WHERE name = 'cases@1'") == [
-        (inserted[0],)
+        (position,)
     ]
     assert rows(populated, "SELECT count(*) FROM reports.cases") == [
         (len(reference.applicant_ids(populated)) - 1,)
     ]
+
+
+def _append_undecodable_event(populated: Container) -> int:
+    """Append a registration whose payload cannot be decrypted; its position."""
+    assert populated.pool is not None
+    with populated.pool.connection() as conn:
+        conn.execute("LOCK TABLE prakerja_events IN EXCLUSIVE MODE")
+        inserted = conn.execute(
+            "INSERT INTO prakerja_events (originator_id, originator_version, topic, state)"
+            " VALUES (gen_random_uuid(), 1, %s, %s) RETURNING notification_id",
+            (get_topic(Applicant.Registered), b"not an encrypted payload"),
+        ).fetchone()
+    assert inserted is not None
+    return int(inserted[0])
