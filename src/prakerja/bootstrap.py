@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from psycopg_pool import ConnectionPool
 
 from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
@@ -20,6 +21,7 @@ from prakerja.clients.civil_registry import HttpCivilRegistry
 from prakerja.clients.config import ClientConfig
 from prakerja.db.migrations import require_current
 from prakerja.db.server import DatabaseAddress, resolve_database
+from prakerja.eventstore.recorder import TransactionOrderedRecorder
 from prakerja.security.codes import Codes
 from prakerja.security.counters import Counters, InMemoryCounters, PostgresCounters
 from prakerja.security.keys import Keys, load_keys
@@ -79,6 +81,8 @@ def event_store_env(
                 "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
                 "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
                 "POSTGRES_PRE_PING": "y",
+                # Each event with its transaction: the log is read in transaction order.
+                "APPLICATION_RECORDER_TOPIC": get_topic(TransactionOrderedRecorder),
             }
         )
     else:

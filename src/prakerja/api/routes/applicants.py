@@ -25,6 +25,7 @@ from prakerja.api.schemas import (
     OtpIn,
     PhoneIn,
     StatusOut,
+    token,
 )
 from prakerja.application.applicants import Applicants
 from prakerja.domain.reasons import message_for
@@ -56,7 +57,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.verify_email(applicant_id, data.token)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @put(
         "/identity",
@@ -82,7 +83,9 @@ class ApplicantRoutes(Controller):
         warnings = [
             {"code": code, "message": vars(message_for(code))} for code in accepted.warnings
         ]
-        return Accepted(applicant_id=applicant_id, position=accepted.position, warnings=warnings)
+        return Accepted(
+            applicant_id=applicant_id, position=token(accepted.position), warnings=warnings
+        )
 
     @put(
         "/selfie",
@@ -123,7 +126,7 @@ class ApplicantRoutes(Controller):
             width=info.width,
             height=info.height,
         )
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/phone/otp",
@@ -139,7 +142,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.request_otp(applicant_id, data.phone)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/phone/verification",
@@ -155,7 +158,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.verify_otp(applicant_id, data.code)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @get(
         "/status",

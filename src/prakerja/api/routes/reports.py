@@ -5,7 +5,7 @@ beyond a masked NIK.
 Read-your-writes: a client that wrote (and got the log ``position`` back) passes
 ``?after=<position>``; the read waits, up to ``projections.read_wait_s``, until the read
 model has processed it, else answers 503 ``read_model_behind``. Every answer carries
-the read model's ``position``.
+the read model's ``position`` (:mod:`prakerja.api.positions`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.positions import After, wanted
 from prakerja.api.problems import ProblemError
 from prakerja.bootstrap import Container
 from prakerja.projections.live import wait_for
@@ -50,15 +51,13 @@ _POLICY = roles(Role.OPS, Role.AUDITOR)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="items per page")]
 Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
-After = Annotated[
-    int | None,
-    QueryParameter(ge=0, description="wait until the read model has processed this position"),
-]
 Cursor = Annotated[str | None, QueryParameter(max_length=400, description="next_cursor")]
 
 
 class Out(BaseModel):
-    position: int = Field(description="Log position the read model had processed")
+    position: str = Field(
+        description="Log position the read model had processed (`<transaction id>.<id>`)"
+    )
 
 
 class FunnelStage(BaseModel):
@@ -484,11 +483,11 @@ def _pool(container: Container) -> ConnectionPool:
     return container.pool
 
 
-def _position(container: Container, pool: ConnectionPool, kind: str, after: int | None) -> int:
+def _position(container: Container, pool: ConnectionPool, kind: str, after: str | None) -> str:
     """The read model's position, after waiting for ``after`` if the client asked."""
     if after is not None:
         wait = container.settings.projections.read_wait_s
-        reached = wait_for(pool, kind, after, wait)
+        reached = wait_for(pool, kind, wanted(container.applicants, after), wait)
         if reached is None:
             raise ProblemError(
                 503,
@@ -496,6 +495,6 @@ def _position(container: Container, pool: ConnectionPool, kind: str, after: int 
                 f"The {kind} read model has not reached position {after} yet.",
                 retry_after=1,
             )
-        return reached
+        return str(reached)
     with pool.connection() as conn:
-        return live(conn, kind).position
+        return str(live(conn, kind).position)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.auth import Role, roles
 from prakerja.api.deps import principal_of
-from prakerja.api.schemas import Accepted
+from prakerja.api.schemas import Accepted, token
 from prakerja.application.programme import DrawRecord, Programme
 from prakerja.bootstrap import Container
 from prakerja.domain.errors import TransitionNotAllowed
@@ -384,7 +384,7 @@ class ParticipantRoutes(Controller):
         programme: NamedDependency[Programme],
     ) -> Accepted:
         written = programme.join_wave(applicant_id, data.wave_number, data.skills_test_score)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/surveys/{number:int}",
@@ -401,4 +401,4 @@ class ParticipantRoutes(Controller):
         programme: NamedDependency[Programme],
     ) -> Accepted:
         written = programme.complete_survey(applicant_id, number, dict(data.answers))
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
