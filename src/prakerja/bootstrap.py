@@ -81,7 +81,7 @@ def event_store_env(
                 "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
                 "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
                 "POSTGRES_PRE_PING": "y",
-                # Each event with its transaction: the log is read in transaction order.
+                # No table lock, no NOTIFY: the log is read in transaction order.
                 "APPLICATION_RECORDER_TOPIC": get_topic(TransactionOrderedRecorder),
             }
         )

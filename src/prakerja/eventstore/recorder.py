@@ -1,17 +1,30 @@
-"""The event store's recorder: the library's PostgreSQL recorder, each event with its transaction.
+"""The event store's recorder: the library's PostgreSQL recorder without its global lock.
 
-Each row records the id of the top-level transaction that wrote it (the column's
-default, ``pg_current_xact_id()``), and the recorder returns it with each notification
-id, so a command can answer with the position of its write
-(:class:`~prakerja.eventstore.position.Position`). Readers follow the log by that pair
-(:mod:`prakerja.eventstore.reading`), not by id. Selected with the library's
-``APPLICATION_RECORDER_TOPIC`` setting.
+eventsourcing's ``PostgresApplicationRecorder`` runs every insert under
+``LOCK TABLE … IN EXCLUSIVE MODE`` and a ``NOTIFY``, so that notification ids follow
+commit order. Both serialise every writer of the system, the lock until the commit's
+flush is done (commits cannot share a flush) and the ``NOTIFY`` through a
+database-wide lock taken at commit. Nothing here listens. This subclass, selected with
+the library's ``APPLICATION_RECORDER_TOPIC`` setting, inserts with ordinary row locks,
+one statement, one round trip; each row records its transaction id (the column's
+default, ``pg_current_xact_id()``), and readers follow the log by the pair
+(:mod:`prakerja.eventstore.reading`), not by id.
+
+Rows of one save are inserted sorted by aggregate id and version. Saves that share
+uniqueness keys (``UniqueKey``, ``FamilyCard``) then take the keys' index entries in
+the same order, so two of them cannot each hold a key the other waits for: the second
+waits for the first and fails with ``IntegrityError`` (a real conflict, never retried
+here: the application decides). A deadlock or serialization failure that still
+happens (with some other writer) is an ``OperationalError`` to the library, and
+``insert_events`` carries the library's own ``retry`` for those, as its does: up to ten
+attempts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from weakref import WeakSet
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -19,10 +32,11 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
     StoredEvent,
+    Subscription,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -49,6 +63,11 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
                 Identifier(f"{self.events_table_name}_transaction_id_idx"), table
             )
         )
+        self.lock_table_statements = []
+        self.lock_timeout_statement = SQL("SET lock_timeout = '{}s'").format(
+            self.datastore.lock_timeout
+        )
+        self._timed: WeakSet[Connection[DictRow]] = WeakSet()
         self.insert_events_statement += SQL(
             ", originator_id, originator_version, transaction_id::text::bigint AS transaction_id"
         )
@@ -56,10 +75,47 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
             "SELECT max(notification_id) FROM {} WHERE {}"
         ).format(table, _BELOW_HORIZON)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """One statement in autocommit mode: a transaction of its own, one round trip
+        (no ``BEGIN``, no ``COMMIT``, no lock to take first). The library's retry, as on
+        its own ``insert_events``, tries a deadlock again; an ``IntegrityError`` is not
+        an ``OperationalError`` and goes to the caller."""
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            if conn not in self._timed:
+                # ``POSTGRES_LOCK_TIMEOUT`` bounded the wait for the table lock; it now
+                # bounds a wait for another save's row, set once per session.
+                curs.execute(self.lock_timeout_statement)
+                self._timed.add(conn)
+            return self.insert_rows(curs, stored_events)
+
+    def insert_rows(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
+    ) -> list[RecordedId]:
+        """Insert in the cursor's transaction (a datastore connection's: it knows the
+        stored-event type); the ids in the order of ``stored_events``."""
+        self._insert_stored_events(curs, stored_events)
+        return self._fetch_ids_after_insert_events(curs, stored_events)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        """No table lock, no NOTIFY; the rows in a stable order."""
+        rows = [
+            self.construct_pg_stored_event(
+                event.originator_id, event.originator_version, event.topic, event.state
+            )
+            for event in sorted(stored_events, key=_stable_order)
+        ]
+        curs.execute(self.insert_events_statement, (rows,), prepare=True)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
     ) -> list[RecordedId]:
-        """The ids in the order of ``stored_events``, each with its transaction id."""
         recorded = {
             (row["originator_id"], row["originator_version"]): RecordedId(
                 row["notification_id"], row["transaction_id"]
@@ -80,9 +136,10 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
     ) -> Sequence[Notification]:
         """The library's id-ordered read, of settled rows only (below the horizon).
 
-        An id cursor is safe only while every insert takes the table lock: a
-        lower id can commit after a higher one was read. Follow the log by
-        :class:`~prakerja.eventstore.position.Position`, as every reader here does."""
+        An id cursor is safe only while every insert takes the table lock, and this
+        recorder takes none: a lower id can commit after a higher one was read. Follow
+        the log by :class:`~prakerja.eventstore.position.Position`, as every reader here
+        does."""
         conditions: list[Composed | SQL] = [_BELOW_HORIZON]
         params: list[Any] = []
         if start is not None:
@@ -128,6 +185,14 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
             return None
         return Position(int(row["transaction_id"]), int(row["notification_id"]))
 
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        raise NotImplementedError(
+            "subscriptions need NOTIFY and an id cursor, neither of which this recorder"
+            " supports: follow the log with prakerja.projections.follower.LogFollower"
+        )
+
 
 def position_from_token(recorder: ApplicationRecorder, token: str) -> Position | None:
     """The position a client sent back: the pair, or a bare notification id, whose pair
@@ -140,6 +205,10 @@ def position_from_token(recorder: ApplicationRecorder, token: str) -> Position |
         found: Position | None = recorder.position_of(notification_id)
         return found
     return Position(0, notification_id)
+
+
+def _stable_order(event: StoredEvent) -> tuple[Any, int]:
+    return event.originator_id, event.originator_version
 
 
 def _create_table(table: Identifier, id_type: Identifier) -> Composed:
