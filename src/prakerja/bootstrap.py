@@ -80,6 +80,9 @@ def event_store_env(
                 "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_max_overflow),
                 "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
                 "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
+                    settings.db_idle_in_transaction_timeout_s
+                ),
                 "POSTGRES_PRE_PING": "y",
                 # No table lock, no NOTIFY: the log is read in transaction order.
                 "APPLICATION_RECORDER_TOPIC": get_topic(TransactionOrderedRecorder),
@@ -154,12 +157,26 @@ def _pool(settings: Settings, database: DatabaseAddress | None) -> ConnectionPoo
         return None
     return ConnectionPool(
         database.conninfo,
+        # Set when the session starts (no round trip); see idle_in_transaction_options.
+        kwargs={"options": idle_in_transaction_options(settings)},
         min_size=1,
         max_size=settings.db_pool_size,
         timeout=settings.db_connect_timeout,
         open=True,
         name="prakerja",
     )
+
+
+def idle_in_transaction_options(settings: Settings) -> str:
+    """libpq ``options`` ending a session of the service left idle inside a transaction.
+
+    Any open transaction that wrote holds every follower of the log at its horizon, so
+    the service bounds its own sessions (this pool, and the library's through its
+    setting); set per session rather than on the role, which the service does not own
+    and other programs (migrations, people in psql) share. Those show in the horizon
+    lag of ``prakerja projections status`` and ``/ready``.
+    """
+    return f"-c idle_in_transaction_session_timeout={settings.db_idle_in_transaction_timeout_s}s"
 
 
 def _registry_config(settings: Settings) -> ClientConfig:

@@ -399,6 +399,7 @@ def projections_status() -> None:
     from rich.table import Table
 
     from prakerja.bootstrap import bootstrap
+    from prakerja.eventstore.horizon import horizon
     from prakerja.projections.status import statuses
     from prakerja.workers.dispatcher import APPLICANT_TOPICS
 
@@ -406,6 +407,7 @@ def projections_status() -> None:
     assert container.pool is not None
     with container.pool.connection() as conn:
         rows = statuses(conn, container.applicants, {"dispatcher": APPLICANT_TOPICS})
+        held = horizon(conn)
     table = Table("follower", "state", "position", "lag (events)", "lag (s)", "updated", "error")
     for row in rows:
         name = row.name if row.live else f"{row.name} (building)"
@@ -416,6 +418,15 @@ def projections_status() -> None:
             name, row.state, str(row.position), f"{row.lag_events:,}", lag_s, updated, error
         )
     Console().print(table)
+    oldest = "no open transaction holds it"
+    if held.oldest_age_s is not None:
+        oldest = (
+            f"the oldest open transaction ({held.oldest_state}) is {held.oldest_age_s:,.1f} s old"
+        )
+    click.echo(
+        f"horizon: transaction {held.transaction_id}; {oldest};"
+        f" {held.events_behind_text} committed events wait for it"
+    )
     container.close()
     if any(row.last_error for row in rows):
         sys.exit(2)

@@ -44,6 +44,7 @@ def test_status_rebuild_and_preview_from_the_command_line(populated: Container) 
     catch_up(populated)
     current = runner.invoke(main, ["projections", "status"], env=env)
     assert "behind" not in current.output and "current" in current.output
+    assert "horizon: transaction" in current.output and "committed events wait" in current.output
 
     rebuilt = runner.invoke(main, ["projections", "rebuild", "funnel"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output

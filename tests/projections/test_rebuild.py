@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container
 from prakerja.eventstore.position import Position
+from prakerja.projections import tables
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.live import ReadModelFollower, event_table, wait_for
 from prakerja.projections.rebuild import Rebuild, Rebuilt
@@ -212,3 +213,23 @@ def test_a_catch_up_folded_by_two_processes_equals_one_folded_by_one(
         assert parallel.parallel_batches >= 2, kind
         assert parallel.position() > end
         assert snapshot(populated, kind) == expected, kind
+
+
+def test_a_rebuild_loads_in_transactions_of_bounded_size(
+    populated: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every COPY of the load commits alone (a transaction as long as the load would hold
+    every follower of the log at its horizon), and the result is the same."""
+    rebuild(populated, "cases")
+    expected = snapshot(populated, "cases")
+    monkeypatch.setattr(tables, "ROWS_PER_COPY", 10)
+    done = rebuild(populated, "cases")
+    assert snapshot(populated, "cases") == expected
+    assert populated.pool is not None
+    with populated.pool.connection() as conn:
+        row = conn.execute(
+            f"SELECT count(*), count(DISTINCT xmin::text) FROM rm_cases_v{done.version}.cases"  # noqa: S608
+        ).fetchone()
+    assert row is not None
+    cases, transactions = row
+    assert cases > 40 and transactions >= cases // 10

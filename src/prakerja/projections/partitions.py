@@ -25,6 +25,7 @@ from prakerja.eventstore.position import START, Position
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.tables import autocommit_cursor
 from prakerja.settings import Settings
 
 Report = Callable[[int, Position], None]
@@ -114,6 +115,6 @@ def _fold_share(
                 f"{fold.held} applicants in one share: raise projections.rebuild_max_held"
                 " or the number of workers"
             )
-    with container.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-        fold.flush(cursor)
+    with autocommit_cursor(container.database.conninfo) as cursor:
+        fold.flush(cursor)  # into a version nobody reads yet: a transaction per COPY
     return folded

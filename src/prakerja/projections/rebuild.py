@@ -2,7 +2,9 @@
 
 1. Create the next version's empty tables (no indexes).
 2. Fold the whole log in memory, page by page, and copy the result into the empty
-   tables; if the states held pass ``max_held`` (memory), write what is held and go on.
+   tables, a bounded transaction per COPY (a transaction as long as the load would hold
+   every follower of the log at its horizon); if the states held pass ``max_held``
+   (memory), write what is held and go on.
    With ``workers`` above 1, each of that many processes folds a share of the
    applicants (:mod:`prakerja.projections.partitions`).
 3. Add the indexes, then catch up with events that arrived meanwhile, in batches.
@@ -36,6 +38,7 @@ from prakerja.projections.base import Fold, ReadModel, schema_name, tracking_nam
 from prakerja.projections.decoding import EventTable
 from prakerja.projections.follower import advance
 from prakerja.projections.partitions import fold_in_parallel
+from prakerja.projections.tables import autocommit_cursor
 from prakerja.projections.versions import (
     abandon_build,
     collapse_sums,
@@ -164,11 +167,20 @@ class Rebuild:
     ) -> tuple[Position, int]:
         """Fold and write one batch; returns (new position, events folded).
 
-        ``fresh``: the tables are empty and have no indexes yet, so rows are copied in.
+        ``fresh``: the tables are empty and have no indexes yet, so rows are copied in,
+        a transaction per COPY (nobody reads this version yet, and an interrupted
+        rebuild drops it), then the position moves.
         """
         fold = self.model.fold(schema_name(self.model.kind, version), fresh=fresh)
         end, folded = self._fold(fold, name, start, self.max_held, phase)
-        if end != start:
+        if end == start:
+            return end, folded
+        if fresh:
+            with autocommit_cursor(self.conninfo) as cursor:
+                fold.flush(cursor)
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                advance(cursor, name, start, end)
+        else:
             with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
                 self._write(fold, cursor, name, start, end)
         return end, folded
