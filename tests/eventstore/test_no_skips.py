@@ -170,7 +170,7 @@ def test_many_writers_and_three_live_followers_each_get_exactly_the_committed_ev
     outcome: dict[str, int] = defaultdict(int)
     errors: list[BaseException] = []
     lock = threading.Lock()
-    stop_at = time.monotonic() + 6.0
+    stop_at = time.monotonic() + 5.0
     rng = random.Random(14)
     seeds = [rng.randrange(2**32) for _ in range(16)]
 

@@ -68,7 +68,7 @@ def test_no_writer_waits_for_the_table_or_the_notify_queue(
     datastore = recorder_of(applicants).datastore
     stock = PostgresApplicationRecorder(datastore, events_table_name="prakerja_events")
     # The library's recorder: writers queue on its table lock (the probe sees it).
-    assert burst(applicants, pool, stock, seconds=1.5)["events table"] > 0
-    waits = burst(applicants, pool, applicants.recorder, seconds=3.0)
+    assert burst(applicants, pool, stock, seconds=1.0)["events table"] > 0
+    waits = burst(applicants, pool, applicants.recorder, seconds=2.0)
     print(f"\nwaits seen with the lock-free recorder: {dict(waits) or 'none'}")
     assert waits["events table"] == 0 and waits["notify queue"] == 0, waits

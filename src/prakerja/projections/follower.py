@@ -196,7 +196,7 @@ class LogFollower:
         _log.info("follower started", follower=self.name, position=str(self.position()))
         while not stop.is_set():
             try:
-                # A page short of full reached the log's head: wait before the next, so a
+                # A page short of full reached the horizon: wait before the next, so a
                 # steady trickle of events is handled in pages, not one event at a time.
                 if self.step() < self.page_size:
                     stop.wait(idle_wait)

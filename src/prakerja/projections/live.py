@@ -233,7 +233,7 @@ class ReadModelFollower(LogFollower):
     def _follow(self, stop: threading.Event, idle_wait: float) -> None:
         while not stop.is_set():
             try:
-                # A batch short of full reached the log's head: wait before the next, so
+                # A batch short of full reached the horizon: wait before the next, so
                 # a steady trickle of events is written in batches, not one per event.
                 if self.step() < self.batch_events:
                     stop.wait(idle_wait)
