@@ -43,10 +43,12 @@ def _drop(server: DatabaseAddress, address: DatabaseAddress) -> None:
 def released(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
     """A database at the last release's schema."""
     address = _blank(postgres_server)
-    for head in RELEASE_HEADS:
-        upgrade(address, head)
-    yield address
-    _drop(postgres_server, address)
+    try:
+        for head in RELEASE_HEADS:
+            upgrade(address, head)
+        yield address
+    finally:
+        _drop(postgres_server, address)
 
 
 @pytest.fixture
