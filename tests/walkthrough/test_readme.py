@@ -1,0 +1,293 @@
+"""The README's curl walkthrough, run as a newcomer runs it, at two hours of the day.
+
+The shell blocks marked ``<!-- walkthrough -->`` in README.md are taken from the README
+itself (so the two cannot drift), pointed at a service started as ``make run`` starts it
+(``prakerja migrate`` then ``prakerja up``, embedded PostgreSQL in a fresh data folder)
+and run with bash. Every command followed by ``# → text`` must print that text. The
+service, its embedded database and the walkthrough run under libfaketime, at 23:30 UTC
+(already the next day in Jakarta) and at 00:30 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import libfaketime
+import pytest
+
+from tests.face.photos import faces_dir
+from tests.integration.server import free_port
+
+pytestmark = pytest.mark.slow
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_BLOCK = re.compile(r"<!-- walkthrough(?:: (?P<part>\w+))? -->\n```sh\n(?P<script>.*?)```", re.S)
+_EXPECTED = re.compile(r"\s+# → (?P<expected>.*)$")
+_DEFAULT_PORTS = {
+    "8000": "api",
+    "8101": "dukcapil",
+    "8102": "education",
+    "8103": "exclusions",
+    "8104": "sms",
+    "8105": "email",
+    "8106": "payments",
+    "8107": "training",
+}
+_CHECK = """
+__check() {  # number, expected, printed
+  if [ "$2" = "$3" ]; then echo "CHECK $1 ok"; else echo "CHECK $1 FAILED: [$2] != [$3]"; fi
+}
+"""
+_FAKETIME_LIBRARY = (
+    Path(libfaketime.__file__).parent / "vendor" / "libfaketime" / "src" / "libfaketime.so.1"
+)
+_REGISTRY_PHOTO, _SELFIE = "alex_lacamoire_1.jpg", "alex_lacamoire_2.jpg"
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    script: str
+    checks: int
+
+
+def walkthrough(readme: str, *, with_face: bool) -> Walkthrough:
+    """The README's walkthrough blocks as one bash script whose ``# →`` lines check."""
+    lines: list[str] = [_CHECK]
+    checks = 0
+    for block in _BLOCK.finditer(readme):
+        if block["part"] == "face" and not with_face:
+            continue
+        command: list[str] = []
+        for line in block["script"].splitlines():
+            command.append(line)
+            if not _complete("\n".join(command)):
+                continue
+            expected = _EXPECTED.search(line)
+            if expected is None:
+                lines.extend(command)
+            else:
+                checks += 1
+                command[-1] = line[: expected.start()]
+                joined = "\n".join(command)
+                lines.append(f'__check {checks} {_quote(expected["expected"])} "$({joined})"')
+            command = []
+    return Walkthrough("\n".join(lines) + "\n", checks)
+
+
+def _complete(command: str) -> bool:
+    """Whether a shell command ends here: no open quote, no line continuation."""
+    quote = ""
+    escaped = comment = False
+    previous = " "
+    for char in command:
+        if comment:
+            comment = char != "\n"
+        elif escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous.isspace():
+            comment = True
+        previous = char
+    return not quote and not escaped
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def last_moment_at(hour: int, minute: int) -> dt.datetime:
+    """The latest moment before now at this UTC time of day."""
+    now = dt.datetime.now(dt.UTC)
+    moment = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return moment if moment < now else moment - dt.timedelta(days=1)
+
+
+class Service:
+    """``prakerja migrate`` and ``prakerja up`` in a fresh folder, on free ports."""
+
+    def __init__(self, folder: Path, clock: dt.datetime) -> None:
+        self.folder = folder
+        self.ports = {name: free_port() for name in _DEFAULT_PORTS.values()}
+        offset = (clock - dt.datetime.now(dt.UTC)).total_seconds()
+        simulator_ports = {n: p for n, p in self.ports.items() if n != "api"}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PRAKERJA_")},
+            "PRAKERJA_DATA_DIR": str(folder / "var"),
+            "PRAKERJA_HTTP_PORT": str(self.ports["api"]),
+            **{
+                f"PRAKERJA_SIMULATORS__PORTS__{n.upper()}": str(p)
+                for n, p in simulator_ports.items()
+            },
+            "PRAKERJA_SERVICES__CIVIL_REGISTRY": self.url("dukcapil"),
+            **{
+                f"PRAKERJA_SERVICES__{n.upper()}": self.url(n)
+                for n in ("education", "exclusions", "sms", "email", "payments")
+            },
+            # Every process shares one offset from the real clock, the database included.
+            "LD_PRELOAD": str(_FAKETIME_LIBRARY),
+            "FAKETIME": f"{offset:+.0f}",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "DONT_FAKE_MONOTONIC": "1",
+            "FAKETIME_NO_CACHE": "1",
+        }
+        self.log = folder / "service.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "prakerja", *args],
+            env=self.env,
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def start(self) -> None:
+        migrated = self.run("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "prakerja", "up"],
+                env=self.env,
+                cwd=self.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.url('api')}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"the service did not answer: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        _stop_embedded(self.folder / "var" / "postgres")
+
+    def command_shim(self) -> None:
+        """``.venv/bin/prakerja`` as the README calls it, for this interpreter."""
+        shim = self.folder / ".venv" / "bin" / "prakerja"
+        shim.parent.mkdir(parents=True, exist_ok=True)
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m prakerja "$@"\n')
+        shim.chmod(0o755)
+
+
+def _stop_embedded(cluster: Path) -> None:
+    """Stop an embedded server the service left running (fast shutdown), if any."""
+    pid_file = cluster / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text().splitlines()[0])
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 30
+    while pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.fixture(params=[(23, 30), (0, 30)], ids=["2330UTC", "0030UTC"], scope="module")
+def service(request: pytest.FixtureRequest) -> Iterator[Service]:
+    hour, minute = request.param
+    # Not under pytest's own temporary folder: the embedded server runs as its own user
+    # and needs the folder's parents open to it, which pytest makes private to each run.
+    folder = Path(tempfile.mkdtemp(prefix="prakerja-walkthrough-"))
+    folder.chmod(0o755)
+    running = Service(folder, last_moment_at(hour, minute))
+    running.command_shim()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
+    readme = README.read_text()
+    faces = faces_dir()
+    with_face = faces.is_dir()
+    if with_face:
+        shutil.copy(faces / _REGISTRY_PHOTO, service.folder / "me.jpg")
+        shutil.copy(faces / _SELFIE, service.folder / "selfie.jpg")
+    steps = walkthrough(_on_ports(readme, service), with_face=with_face)
+    assert steps.checks >= 10, "the walkthrough lost its checks"
+
+    try:
+        done = subprocess.run(
+            ["bash", "-x", "-o", "pipefail", "-c", steps.script],
+            env=service.env,
+            cwd=service.folder,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as stuck:
+        printed = (
+            (stuck.stdout or b"").decode()[-2000:]
+            if isinstance(stuck.stdout, bytes)
+            else stuck.stdout
+        )
+        raise AssertionError(
+            f"the walkthrough hung after:\n{printed}\n--- service log ---\n"
+            f"{service.log.read_text()[-4000:]}"
+        ) from None
+
+    checks = [line for line in done.stdout.splitlines() if line.startswith("CHECK ")]
+    failed = [line for line in checks if not line.endswith(" ok")]
+    context = f"{done.stderr[-8000:]}\n--- service log ---\n{service.log.read_text()[-3000:]}"
+    assert not failed, f"{failed}\n{context}"
+    assert len(checks) == steps.checks, context
+    assert done.returncode == 0, context
+    if not with_face:
+        pytest.skip(f"the face step was not run: no face photos at {faces}")
+
+
+def _on_ports(readme: str, service: Service) -> str:
+    for port, name in _DEFAULT_PORTS.items():
+        readme = readme.replace(f"127.0.0.1:{port}", f"127.0.0.1:{service.ports[name]}")
+    return readme
+
+
+def test_the_walkthrough_is_read_from_the_readme() -> None:
+    steps = walkthrough(README.read_text(), with_face=True)
+    assert "__check 1 '200'" in steps.script
+    assert "__check 2 'passed'" in steps.script
+    assert "dariati36203@gmail.com" in steps.script
+    assert "stage face" in steps.script
+    assert "on_exclusion_list" not in steps.script  # prose, not a command
