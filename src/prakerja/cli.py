@@ -69,7 +69,7 @@ def migrate() -> None:
     settings = _settings()
     address = resolve_database(settings)
     status = upgrade(address)
-    click.echo(f"schema at {', '.join(status.current)} on {address.display}")
+    click.echo(f"schema at {status.describe()} on {address.display}")
 
 
 @main.command()

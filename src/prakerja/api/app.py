@@ -11,13 +11,11 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import ASGIMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
+from prakerja.api.openapi import openapi_config
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
 from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
@@ -64,19 +62,6 @@ def create_app(container: Container) -> Litestar:
         "review_queue": Provide(lambda: container.review_queue, sync_to_thread=False),
         "access_log": Provide(lambda: container.access_log, sync_to_thread=False),
     }
-    openapi = OpenAPIConfig(
-        title="prakerja",
-        version="1",
-        description="Applicant case management for a pre-employment benefit programme.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
-        components=Components(
-            security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            }
-        ),
-        security=[{"BearerToken": []}],
-    )
     # Rate limits count after authorisation: only callers allowed on a route count.
     limits = RequestLimits(
         container.counters, settings.limits, settings.mode, lambda: container.applicants.clock()
@@ -95,7 +80,7 @@ def create_app(container: Container) -> Litestar:
             LimitExceeded: on_limit_exceeded,
             **REVIEW_EXCEPTION_HANDLERS,
         },
-        openapi_config=openapi,
+        openapi_config=openapi_config(),
         request_max_body_size=1024 * 1024,
         debug=False,
     )
