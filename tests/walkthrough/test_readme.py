@@ -244,6 +244,8 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
     if with_face:
         shutil.copy(faces / _REGISTRY_PHOTO, service.folder / "me.jpg")
         shutil.copy(faces / _SELFIE, service.folder / "selfie.jpg")
+    # Bodies the README throws away go to stderr, to tell what went wrong if a check fails.
+    readme = readme.replace("curl -s -o /dev/null ", "curl -s -o /dev/stderr ")
     steps = walkthrough(_on_ports(readme, service), with_face=with_face)
     assert steps.checks >= 10, "the walkthrough lost its checks"
 
@@ -270,10 +272,18 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
 
     checks = [line for line in done.stdout.splitlines() if line.startswith("CHECK ")]
     failed = [line for line in checks if not line.endswith(" ok")]
-    context = f"{done.stderr[-8000:]}\n--- service log ---\n{service.log.read_text()[-3000:]}"
+    bodies = "\n".join(line for line in done.stderr.splitlines() if line.startswith("{"))
+    log = service.log.read_text()[-3000:]
+    context = f"{done.stderr[-6000:]}\n--- bodies ---\n{bodies}\n--- service log ---\n{log}"
     assert not failed, f"{failed}\n{context}"
     assert len(checks) == steps.checks, context
     assert done.returncode == 0, context
+    noise = [
+        line
+        for line in service.log.read_text().splitlines()
+        if re.search(r"warn|traceback|error", line, re.I) and "libfaketime" not in line
+    ]
+    assert not noise, "a fresh start printed warnings or errors:\n" + "\n".join(noise)
     if not with_face:
         pytest.skip(f"the face step was not run: no face photos at {faces}")
 

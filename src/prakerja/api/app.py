@@ -10,6 +10,7 @@ import structlog
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -83,4 +84,7 @@ def create_app(container: Container) -> Litestar:
         openapi_config=openapi_config(),
         request_max_body_size=1024 * 1024,
         debug=False,
+        # Logging is configured once, by the entry point (structlog, masked); Litestar's
+        # default would set the root logger to INFO with a format of its own.
+        logging_config=LoggingConfig(configure_root_logger=False),
     )
