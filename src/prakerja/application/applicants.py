@@ -213,6 +213,10 @@ class Applicants(Application[UUID]):
         warnings = () if agrees else ("nik_birth_date_mismatch",)
         return IdentityAccepted(written.applicant_id, written.position, warnings)
 
+    def check_selfie_allowed(self, applicant_id: UUID) -> None:
+        """Refuse a selfie before its bytes are stored: a case that cannot take one keeps none."""
+        self.get(applicant_id).check_selfie_allowed()
+
     def record_selfie(
         self,
         applicant_id: UUID,

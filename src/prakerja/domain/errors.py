@@ -48,6 +48,12 @@ class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
 
 
+class CaseClosed(TransitionNotAllowed):
+    """Raised when the applicant acts on a final case: refused for good, or revoked."""
+
+    code = "case_closed"
+
+
 class AlreadyTaken(DomainError):
     """Raised when a NIK, email or phone already belongs to another applicant."""
 

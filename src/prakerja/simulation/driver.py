@@ -20,6 +20,7 @@ from prakerja.simulators.person import Person
 
 PASSWORD = "rahasia-prakerja-1"  # noqa: S105 - synthetic applicants only
 _DECIDED = frozenset({"passed", "failed", "in_review"})
+_CLOSED = frozenset({"case_closed", "membership_revoked"})
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,7 @@ class Driver:
             if status["identity"] == "passed" or attempt == 2:
                 break
         if self._status(case, headers)["stages"][1]["status"] == "passed":
-            _expect(self._post(f"{case}/phone/otp", {"phone": typed.phone}, headers), 202)
-            code = self._sms_code(typed.phone)
-            _expect(self._post(f"{case}/phone/verification", {"code": code}, headers), 200)
-            journey.steps.append("phone_verified")
+            self._phone(typed.phone, journey, case, headers)
             self._wait_for(
                 case, headers, lambda s: s["education"] in _DECIDED and s["exclusion"] in _DECIDED
             )
@@ -160,7 +158,22 @@ class Driver:
             time.sleep(self.poll_s)
         raise StuckCase("no verification email arrived")
 
-    def _sms_code(self, phone: str) -> str:
+    def _phone(self, phone: str, journey: Journey, case: str, headers: dict[str, str]) -> None:
+        """Verify the phone, unless the case was refused for good first (no code is sent)."""
+        response = self._post(f"{case}/phone/otp", {"phone": phone}, headers)
+        if response.status_code == 409 and response.json().get("code") in _CLOSED:
+            journey.steps.append(f"phone_refused:{response.json()['code']}")
+            return
+        _expect(response, 202)
+        code = self._sms_code(phone, case, headers)
+        if code is None:
+            journey.steps.append("phone_code_withheld")  # the case closed meanwhile
+            return
+        _expect(self._post(f"{case}/phone/verification", {"code": code}, headers), 200)
+        journey.steps.append("phone_verified")
+
+    def _sms_code(self, phone: str, case: str, headers: dict[str, str]) -> str | None:
+        """The code sent, or None once the case no longer waits for one."""
         deadline = time.monotonic() + self.wait_s
         while time.monotonic() < deadline:
             messages = self.http.get(f"{self.endpoints.sms}/messages", params={"to": phone}).json()[
@@ -168,6 +181,8 @@ class Driver:
             ]
             if messages:
                 return str(messages[-1]["text"].split("Prakerja: ")[1][:6])
+            if "enter_otp" not in self._status(case, headers)["next_actions"]:
+                return None
             time.sleep(self.poll_s)
         raise StuckCase("no OTP SMS arrived")
 

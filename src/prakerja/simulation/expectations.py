@@ -29,7 +29,8 @@ def expected_stages(person: Person) -> dict[str, tuple[str, str | None]]:
     expected["exclusion"] = (
         ("failed", "on_exclusion_list") if person.exclusions else ("passed", None)
     )
-    expected["phone"] = ("passed", None)
+    if person.education is None and not person.exclusions:
+        expected["phone"] = ("passed", None)  # a case refused for good is sent no code
     return expected
 
 

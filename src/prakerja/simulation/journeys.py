@@ -29,6 +29,7 @@ from prakerja.simulators.person import Person
 _DECIDED = frozenset({"passed", "failed", "in_review"})
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _CORRECTABLE_REFUSALS = frozenset({409, 422})
+_CLOSED = frozenset({"case_closed", "membership_revoked"})
 _ATTEMPTS = 6
 
 
@@ -233,8 +234,12 @@ class _Walk:
         self.outcome.steps.append(f"selfie_uploaded:{attempt}")
 
     async def _phone(self) -> None:
+        """Ask for a code and type it in, unless the case was refused for good meanwhile."""
         phone = self.person.as_typed(2).phone
         response = await self._call("POST", f"{self.case}/phone/otp", {"phone": phone})
+        if response.status == 409 and response.code in _CLOSED:
+            self.outcome.steps.append(f"phone_refused:{response.code}")
+            return
         _expect(response, 202)
         started = time.monotonic()
         for delay in self.driver.polling.delays("sms"):
@@ -243,6 +248,9 @@ class _Walk:
                 "GET", f"{self.driver.endpoints.sms}/messages", params={"to": phone}
             )
             messages = response.json()["messages"]
+            if not messages and "enter_otp" not in (await self._status())["next_actions"]:
+                self.outcome.steps.append("phone_code_withheld")  # the case closed meanwhile
+                return
             if messages:
                 self.driver.polling.observe("sms", time.monotonic() - started)
                 code = messages[-1]["text"].split("Prakerja: ")[1][:6]
