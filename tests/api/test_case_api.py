@@ -15,6 +15,7 @@ from prakerja.domain.decisions import Decision, Reason
 from prakerja.domain.rules import REGISTRY_MATCH
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import IDENTITY, register, staff_headers, verified_email
+from tests.review.support import Clock
 
 
 def jpeg(width: int = 64, height: int = 48) -> bytes:
@@ -39,6 +40,22 @@ def test_identity_accepted_and_typo_flagged(client: TestClient[Any], container: 
     assert warning["message"]["en"].startswith("The date inside the NIK")
     status = client.get(f"/v1/applicants/{applicant_id}/status", headers=headers).json()
     assert status["stages"][1]["status"] == "pending"
+
+
+def test_an_applicant_under_18_on_the_programme_day_is_refused_at_once(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    clock = Clock(dt.datetime(2026, 5, 16, 16, 30, tzinfo=dt.UTC))  # 23:30 in Jakarta
+    container.applicants.clock = clock
+    url = f"/v1/applicants/{applicant_id}/identity"
+    born = {**IDENTITY, "birth_date": "2008-05-17"}  # 18 on 17 May 2026
+    body = assert_problem(client.put(url, json=born, headers=headers), 422, "under_minimum_age")
+    assert body["minimum_age"] == 18 and "2008" not in str(body)
+    status = client.get(f"/v1/applicants/{applicant_id}/status", headers=headers).json()
+    assert status["stages"][1]["status"] == "not_started"  # nothing recorded, nothing to check
+    clock.advance(hours=1)  # 00:30 on the 17th in Jakarta, still the 16th in UTC
+    assert client.put(url, json=born, headers=headers).status_code == 202
 
 
 def test_malformed_and_impossible_niks(client: TestClient[Any], container: Container) -> None:

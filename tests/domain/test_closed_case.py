@@ -20,6 +20,7 @@ from prakerja.domain.stages import Stage, StageStatus, Step
 from tests.domain.test_applicant import (
     FACE_RULE,
     NOW,
+    TODAY,
     email_verified,
     failed,
     fully_verified,
@@ -31,7 +32,9 @@ from tests.domain.test_applicant import (
 LATER = NOW + dt.timedelta(minutes=5)
 
 COMMANDS: dict[str, Callable[[Applicant], object]] = {
-    "submit_identity": lambda a: a.submit_identity(identity(), nik_agrees_with_birth_date=True),
+    "submit_identity": lambda a: a.submit_identity(
+        identity(), nik_agrees_with_birth_date=True, today=TODAY
+    ),
     "upload_selfie": lambda a: a.upload_selfie(uuid4(), "cd" * 32, "image/jpeg", 640, 480),
     "request_otp": lambda a: a.request_otp("+6281234567891", LATER),
     "enter_otp": lambda a: a.check_otp_allowed(NOW, 5),
@@ -46,7 +49,7 @@ COMMANDS: dict[str, Callable[[Applicant], object]] = {
 def rejected_with_work_pending() -> Applicant:
     """A student refused for good while a selfie and a phone code were still on their way."""
     applicant = email_verified()
-    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     applicant.upload_selfie(uuid4(), "ab" * 32, "image/jpeg", 640, 480)
     applicant.request_otp("+6281234567890", LATER)
     applicant.record_identity_check(1, passed(REGISTRY_MATCH), "photo-1")
@@ -90,10 +93,10 @@ def test_a_final_case_sends_nothing_and_compares_no_selfie_even_if_asked_before(
 
 def test_refusals_the_applicant_can_correct_leave_the_case_open() -> None:
     nik_refused = email_verified()
-    nik_refused.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    nik_refused.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     nik_refused.record_identity_check(1, failed(REGISTRY_MATCH, "nik_not_found"), None)
     assert not nik_refused.is_closed
-    nik_refused.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    nik_refused.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     nik_refused.request_otp("+6281234567890", LATER)
     assert Step.SEND_OTP in nik_refused.outstanding_work()
 

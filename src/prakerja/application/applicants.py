@@ -26,6 +26,7 @@ from prakerja.domain.errors import (
     NotFound,
 )
 from prakerja.domain.identity import Identity
+from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
 from prakerja.security.codes import Codes
@@ -199,7 +200,9 @@ class Applicants(Application[UUID]):
 
         def command(applicant: Applicant) -> tuple[Aggregate, ...]:
             previous = applicant.identity.nik if applicant.identity else None
-            applicant.submit_identity(identity, nik_agrees_with_birth_date=agrees)
+            applicant.submit_identity(
+                identity, nik_agrees_with_birth_date=agrees, today=programme_day(self.clock())
+            )
             changed: list[Aggregate] = [applicant]
             if previous is not None and previous != identity.nik:
                 old = self._find_key(KeyKind.NIK, previous)

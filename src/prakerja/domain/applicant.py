@@ -16,10 +16,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from prakerja.domain.decisions import Decision
-from prakerja.domain.errors import CaseClosed, TransitionNotAllowed
+from prakerja.domain.errors import CaseClosed, TransitionNotAllowed, UnderMinimumAge
 from prakerja.domain.identity import Identity
 from prakerja.domain.programme import Membership, MembershipStatus, incentive_key
 from prakerja.domain.programme import first_training_deadline as training_deadline_for
+from prakerja.domain.rules import MINIMUM_AGE_YEARS
 from prakerja.domain.stages import (
     CORRECTABLE,
     STEP_STAGE,
@@ -240,8 +241,14 @@ class Applicant(Aggregate):
 
     # ---------------------------------------------------------------- identity
 
-    def submit_identity(self, identity: Identity, nik_agrees_with_birth_date: bool) -> None:
-        """Submit, or correct after a failed check, the identity data; nothing else is lost."""
+    def submit_identity(
+        self, identity: Identity, nik_agrees_with_birth_date: bool, *, today: dt.date
+    ) -> None:
+        """Submit, or correct after a failed check, the identity data; nothing else is lost.
+
+        A declared birth date under the minimum age (on ``today``, the programme's day) is
+        refused at once: the registry's check applies the same rule to its own records.
+        """
         self._require_case_open()
         if self.stages[Stage.EMAIL].status is not StageStatus.PASSED:
             raise TransitionNotAllowed(
@@ -252,6 +259,11 @@ class Applicant(Aggregate):
             raise TransitionNotAllowed(
                 "Identity data already checked by the registry cannot be changed.",
                 code="identity_locked",
+            )
+        if identity.age_on(today) < MINIMUM_AGE_YEARS:
+            raise UnderMinimumAge(
+                f"Applicants must be at least {MINIMUM_AGE_YEARS} years old.",
+                minimum_age=MINIMUM_AGE_YEARS,
             )
         self._identity_submitted(
             submission=self.identity_submissions + 1,

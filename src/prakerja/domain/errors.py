@@ -36,6 +36,12 @@ class InvalidPhone(InvalidInput):
     code = "invalid_phone"
 
 
+class UnderMinimumAge(InvalidInput):
+    """Raised when the declared birth date makes the applicant younger than the minimum age."""
+
+    code = "under_minimum_age"
+
+
 class InvalidEmail(InvalidInput):
     """Raised when an email address is not deliverable in form."""
 

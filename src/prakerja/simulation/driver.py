@@ -21,6 +21,7 @@ from prakerja.simulators.person import Person
 PASSWORD = "rahasia-prakerja-1"  # noqa: S105 - synthetic applicants only
 _DECIDED = frozenset({"passed", "failed", "in_review"})
 _CLOSED = frozenset({"case_closed", "membership_revoked"})
+_FINAL_REFUSALS = frozenset({"under_minimum_age"})
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class Driver:
                 "mother_maiden_name": typed.mother_maiden_name,
             }
             response = self._send("PUT", f"{case}/identity", identity, headers)
+            if response.status_code == 422 and response.json()["code"] in _FINAL_REFUSALS:
+                journey.steps.append(f"identity_refused:{response.json()['code']}")
+                break  # nothing the person could type otherwise
             if response.status_code in (409, 422) and attempt == 1:
                 journey.steps.append(f"identity_refused:{response.json()['code']}")
                 continue  # a typo the form or the uniqueness check caught: type it again

@@ -29,6 +29,7 @@ from prakerja.simulators.person import Person
 _DECIDED = frozenset({"passed", "failed", "in_review"})
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _CORRECTABLE_REFUSALS = frozenset({409, 422})
+_FINAL_REFUSALS = frozenset({"under_minimum_age"})
 _CLOSED = frozenset({"case_closed", "membership_revoked"})
 _ATTEMPTS = 6
 
@@ -207,6 +208,9 @@ class _Walk:
                 "mother_maiden_name": typed.mother_maiden_name,
             }
             response = await self._call("PUT", f"{self.case}/identity", identity)
+            if response.code in _FINAL_REFUSALS:  # nothing the person could type otherwise
+                self.outcome.steps.append(f"identity_refused:{response.code}")
+                return False
             if response.status in _CORRECTABLE_REFUSALS and attempt == 1:
                 # The form or the uniqueness check caught the typo at once.
                 self.outcome.steps.append(f"identity_refused:{response.code}")
