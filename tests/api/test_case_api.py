@@ -251,6 +251,14 @@ def test_history_and_state_as_of(client: TestClient[Any], container: Container) 
         400,
         "invalid_request",
     )
+    beyond = client.get(
+        f"/v1/applicants/{applicant_id}/state", params={"version": 5}, headers=auditor
+    )
+    assert assert_problem(beyond, 404, "version_not_found")["latest_version"] == 4
+    last = client.get(
+        f"/v1/applicants/{applicant_id}/state", params={"version": 4}, headers=auditor
+    )
+    assert last.status_code == 200 and last.json()["version"] == 4
 
 
 def test_email_verification_with_a_bad_token(client: TestClient[Any], container: Container) -> None:

@@ -290,12 +290,21 @@ class Applicants(Application[UUID]):
     # ----------------------------------------------------------------- queries
 
     def get(self, applicant_id: UUID, version: int | None = None) -> Applicant:
+        """The case now, or as it stood at ``version`` (one it has reached)."""
         try:
             applicant: object = self.repository.get(applicant_id, version=version)
         except AggregateNotFoundError:
             raise NotFound("No such applicant.", code="applicant_not_found") from None
         if not isinstance(applicant, Applicant):
             raise NotFound("No such applicant.", code="applicant_not_found")
+        if version is not None and applicant.version < version:
+            # The store answers the latest state for a version beyond it: never pass that
+            # off as the state at a version the case has not reached.
+            raise NotFound(
+                f"The case has no version {version} yet.",
+                code="version_not_found",
+                latest_version=applicant.version,
+            )
         return applicant
 
     def history(self, applicant_id: UUID) -> list[Aggregate.Event]:
