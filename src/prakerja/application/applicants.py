@@ -21,6 +21,7 @@ from prakerja.domain.decisions import Decision
 from prakerja.domain.errors import (
     AlreadyTaken,
     DomainError,
+    IncorrectCode,
     InvalidCredentials,
     InvalidInput,
     NotFound,
@@ -271,7 +272,7 @@ class Applicants(Application[UUID]):
                 return (current,)
 
             self.update(applicant_id, failure)
-            raise InvalidCredentials("The code is not correct.", code="invalid_otp")
+            raise IncorrectCode("The code is not correct.")
 
         def success(current: Applicant) -> tuple[Aggregate, ...]:
             phone = current.verify_phone(

@@ -36,6 +36,12 @@ class InvalidPhone(InvalidInput):
     code = "invalid_phone"
 
 
+class IncorrectCode(InvalidInput):
+    """Raised when a one-time code is not the one sent (the session itself is fine)."""
+
+    code = "otp_incorrect"
+
+
 class UnderMinimumAge(InvalidInput):
     """Raised when the declared birth date makes the applicant younger than the minimum age."""
 
