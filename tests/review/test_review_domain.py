@@ -220,3 +220,17 @@ def test_an_override_can_decide_a_long_delayed_stage() -> None:
     applicant.override_decision(Stage.EDUCATION, StageStatus.PASSED, 5, "rina", WHY, "dewi")
     assert applicant.stage(Stage.EDUCATION).status is StageStatus.PASSED
     assert Step.CHECK_EDUCATION not in applicant.outstanding_work()  # no more retries
+
+
+def test_a_case_refused_for_good_waits_for_no_reviewer_but_on_its_refusal() -> None:
+    applicant = identity_valid()
+    applicant.upload_selfie(uuid4(), "ab" * 32, "image/jpeg", 640, 480)
+    applicant.record_face_check(1, failed(Rule("face.match", 1), "review_band"), review=True)
+    events = applicant.collect_events()
+    assert set(review_flags(events)) == {Stage.FACE}
+    applicant.record_education_check(failed(NOT_IN_SCHOOL, "enrolled_student"))
+    events += applicant.collect_events()
+    assert review_flags(events) == {}  # its selfie is not worth a reviewer's time now
+    applicant.dispute_decision(Stage.EDUCATION, applicant.version, "I left school in 2019.")
+    events += applicant.collect_events()
+    assert set(review_flags(events)) == {Stage.EDUCATION, Stage.FACE}
