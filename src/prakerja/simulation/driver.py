@@ -163,17 +163,19 @@ class Driver:
         raise StuckCase("no verification email arrived")
 
     def _phone(self, phone: str, journey: Journey, case: str, headers: dict[str, str]) -> None:
-        """Verify the phone, unless the case was refused for good first (no code is sent)."""
+        """Verify the phone, unless the case is refused for good first (or meanwhile)."""
         response = self._post(f"{case}/phone/otp", {"phone": phone}, headers)
-        if response.status_code == 409 and response.json().get("code") in _CLOSED:
-            journey.steps.append(f"phone_refused:{response.json()['code']}")
+        if _closed(response, journey):
             return
         _expect(response, 202)
         code = self._sms_code(phone, case, headers)
         if code is None:
-            journey.steps.append("phone_code_withheld")  # the case closed meanwhile
+            journey.steps.append("phone_code_withheld")  # the case closed: no code was sent
             return
-        _expect(self._post(f"{case}/phone/verification", {"code": code}, headers), 200)
+        response = self._post(f"{case}/phone/verification", {"code": code}, headers)
+        if _closed(response, journey):
+            return
+        _expect(response, 200)
         journey.steps.append("phone_verified")
 
     def _sms_code(self, phone: str, case: str, headers: dict[str, str]) -> str | None:
@@ -224,6 +226,14 @@ class Driver:
                 return response
             time.sleep(float(response.headers.get("Retry-After", "1")))
         return response
+
+
+def _closed(response: httpx.Response, journey: Journey) -> bool:
+    """The case was refused for good: the phone step is over (recorded on the journey)."""
+    if response.status_code != 409 or response.json().get("code") not in _CLOSED:
+        return False
+    journey.steps.append(f"phone_refused:{response.json()['code']}")
+    return True
 
 
 def _expect(response: httpx.Response, status: int) -> None:

@@ -238,11 +238,10 @@ class _Walk:
         self.outcome.steps.append(f"selfie_uploaded:{attempt}")
 
     async def _phone(self) -> None:
-        """Ask for a code and type it in, unless the case was refused for good meanwhile."""
+        """Ask for a code and type it in, unless the case is refused for good first or meanwhile."""
         phone = self.person.as_typed(2).phone
         response = await self._call("POST", f"{self.case}/phone/otp", {"phone": phone})
-        if response.status == 409 and response.code in _CLOSED:
-            self.outcome.steps.append(f"phone_refused:{response.code}")
+        if self._closed(response):
             return
         _expect(response, 202)
         started = time.monotonic()
@@ -253,7 +252,7 @@ class _Walk:
             )
             messages = response.json()["messages"]
             if not messages and "enter_otp" not in (await self._status())["next_actions"]:
-                self.outcome.steps.append("phone_code_withheld")  # the case closed meanwhile
+                self.outcome.steps.append("phone_code_withheld")  # closed: no code was sent
                 return
             if messages:
                 self.driver.polling.observe("sms", time.monotonic() - started)
@@ -261,10 +260,19 @@ class _Walk:
                 response = await self._call(
                     "POST", f"{self.case}/phone/verification", {"code": code}
                 )
+                if self._closed(response):
+                    return
                 _expect(response, 200)
                 self.outcome.steps.append("phone_verified")
                 return
         raise TimeoutError("no OTP SMS arrived")
+
+    def _closed(self, response: Reply) -> bool:
+        """The case was refused for good: the phone step is over (recorded in the steps)."""
+        if response.status != 409 or response.code not in _CLOSED:
+            return False
+        self.outcome.steps.append(f"phone_refused:{response.code}")
+        return True
 
     async def _join(self, wave: int) -> None:
         score = random.Random(self.driver.seed * 7_919 + self.person.index).randint(40, 100)  # noqa: S311
