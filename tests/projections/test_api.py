@@ -63,6 +63,14 @@ def test_funnel_report_counts_drop_off_and_breaks_down_by_province(
     assert stages["email_verified"]["drop_off"] == (
         expected["registered"] - expected["email_verified"]
     )
+    # Half the population verifies the phone before the identity, so more phones are
+    # verified than faces matched: the phone's drop-off counts from the verified email.
+    assert expected["phone_verified"] > expected["face_matched"]
+    phone = stages["phone_verified"]
+    assert phone["after"] == "email_verified"
+    assert phone["drop_off"] == expected["email_verified"] - expected["phone_verified"]
+    assert stages["not_excluded"]["after"] == "nik_valid"
+    assert all(row["drop_off"] is None or row["drop_off"] >= 0 for row in body["stages"])
     first = api.get("/v1/reports/funnel?by=province&limit=2", headers=ops).json()["breakdown"]
     rest = api.get("/v1/reports/funnel?by=province&limit=50&offset=2", headers=ops).json()
     groups = [g["group"] for g in first + rest["breakdown"]]

@@ -32,7 +32,8 @@ WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
 
 def programme_day(moment: dt.datetime) -> dt.date:
-    """The programme's (Jakarta) date of a moment: from 17:00 UTC it is already tomorrow."""
+    """The Jakarta (WIB) date of a moment, the programme's day (for ages, decrees and
+    reports): from 17:00 UTC it is already tomorrow."""
     return moment.astimezone(WIB).date()
 
 

@@ -113,7 +113,7 @@ class ApplicantRoutes(Controller):
             raise ProblemError(413, error.code, str(error)) from None
         except ImageRejected as error:
             raise ProblemError(415, error.code, str(error)) from None
-        applicants.get(applicant_id)  # 404 before storing anything
+        applicants.check_selfie_allowed(applicant_id)  # 404 or 409 before storing anything
         stored = photos.put(applicant_id, content, f"image/{info.format.lower()}")
         written = applicants.record_selfie(
             applicant_id,

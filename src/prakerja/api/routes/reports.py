@@ -64,8 +64,18 @@ class Out(BaseModel):
 class FunnelStage(BaseModel):
     milestone: str
     applicants: int
-    drop_off: int | None
-    conversion: float | None
+    after: str | None = Field(
+        description="The milestone every applicant at this one reached first (not always"
+        " the row above: the phone can be verified before the identity is checked)"
+    )
+    drop_off: int | None = Field(
+        description="Applicants at `after` who did not reach this milestone; never negative."
+        " Exact over the whole programme; counts cut by days or summed over waves are not"
+        " one cohort, so there it is floored at 0. Null without `after` counted"
+    )
+    conversion: float | None = Field(
+        description="This milestone's applicants over `after`'s, at most 1; null without it"
+    )
 
 
 class FunnelGroup(BaseModel):
