@@ -272,9 +272,8 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
 
     checks = [line for line in done.stdout.splitlines() if line.startswith("CHECK ")]
     failed = [line for line in checks if not line.endswith(" ok")]
-    bodies = "\n".join(line for line in done.stderr.splitlines() if line.startswith("{"))
     log = service.log.read_text()[-3000:]
-    context = f"{done.stderr[-6000:]}\n--- bodies ---\n{bodies}\n--- service log ---\n{log}"
+    context = f"{_traces_of(failed, done.stderr)}\n--- service log ---\n{log}"
     assert not failed, f"{failed}\n{context}"
     assert len(checks) == steps.checks, context
     assert done.returncode == 0, context
@@ -286,6 +285,18 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
     assert not noise, "a fresh start printed warnings or errors:\n" + "\n".join(noise)
     if not with_face:
         pytest.skip(f"the face step was not run: no face photos at {faces}")
+
+
+def _traces_of(failed: list[str], trace: str) -> str:
+    """The shell trace (``bash -x``) that led to each failed check, or its end."""
+    lines = trace.splitlines()
+    found = []
+    for check in failed:
+        number = check.split()[1]
+        at = next((i for i, t in enumerate(lines) if t.startswith(f"+ __check {number} ")), None)
+        if at is not None:
+            found.append("\n".join(lines[max(0, at - 25) : at + 1]))
+    return "\n...\n".join(found) or trace[-6000:]
 
 
 def _on_ports(readme: str, service: Service) -> str:
