@@ -81,6 +81,8 @@ def test_signatures_check_secret_body_and_time() -> None:
         ("soon", good, b"{}", "invalid_signature"),
         (str(stamp - 301), sign(b"s", stamp - 301, b"{}"), b"{}", "stale_webhook"),
         (None, good, b"{}", "unsigned_webhook"),
+        (str(stamp), good[:-1] + "é", b"{}", "invalid_signature"),
+        (str(stamp), f"v1=ü, {good[:-1]}0", b"{}", "invalid_signature"),
     ]:
         with pytest.raises(WebhookRejected) as refused:
             verify(b"s", timestamp, signature, body, now=now, tolerance=window)

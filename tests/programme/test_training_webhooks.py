@@ -117,6 +117,17 @@ def test_an_unsigned_event_a_tampered_body_and_an_unknown_platform_are_refused(
     assert elsewhere.status_code == 404
 
 
+def test_a_signature_with_non_ascii_characters_is_refused_as_wrong(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock
+) -> None:
+    body = event(participant, "evt-5")
+    headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
+    headers["X-Prakerja-Signature"] = headers["X-Prakerja-Signature"][:-2] + "é"
+    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_signature"
+
+
 def test_rules_refuse_what_the_platform_should_not_have_sold(
     api: TestClient[Any], programme: Programme, clock: SimulatedClock
 ) -> None:

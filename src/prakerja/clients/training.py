@@ -15,6 +15,7 @@ import hashlib
 import hmac
 
 from prakerja.domain.errors import InvalidCredentials
+from prakerja.security.comparison import same_secret
 
 TIMESTAMP_HEADER = "X-Prakerja-Timestamp"
 SIGNATURE_HEADER = "X-Prakerja-Signature"
@@ -64,5 +65,5 @@ def verify(
         )
     expected = sign(secret, timestamp, body)
     offered = [part.strip() for part in signature_header.split(",")]
-    if not any(hmac.compare_digest(expected, candidate) for candidate in offered):
+    if not any(same_secret(expected, candidate) for candidate in offered):
         raise WebhookRejected("The signature does not match.", code="invalid_signature")
