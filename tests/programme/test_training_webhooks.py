@@ -128,6 +128,18 @@ def test_a_signature_with_non_ascii_characters_is_refused_as_wrong(
     assert refused.json()["code"] == "invalid_signature"
 
 
+@pytest.mark.parametrize("timestamp", ["9" * 20, "-" + "9" * 20, "1e30", "\u0661\u0662"])
+def test_an_absurd_timestamp_is_refused(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock, timestamp: str
+) -> None:
+    body = event(participant, "evt-6")
+    headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
+    headers["X-Prakerja-Timestamp"] = timestamp
+    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    assert refused.status_code == 401
+    assert refused.json()["code"] in {"stale_webhook", "invalid_signature"}
+
+
 def test_rules_refuse_what_the_platform_should_not_have_sold(
     api: TestClient[Any], programme: Programme, clock: SimulatedClock
 ) -> None:
