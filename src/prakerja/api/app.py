@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
+from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
@@ -87,6 +88,7 @@ def create_app(container: Container) -> Litestar:
             Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
         ],
         dependencies=dependencies,
+        request_class=ApiRequest,
         middleware=[RequestContext()],
         on_app_init=[jwt_auth.on_app_init],
         state=State({STATE_KEY: limits}),
