@@ -140,6 +140,14 @@ def test_an_absurd_timestamp_is_refused(
     assert refused.json()["code"] in {"stale_webhook", "invalid_signature"}
 
 
+def test_an_absurd_price_is_an_invalid_event(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock
+) -> None:
+    refused = post(api, event(participant, "evt-7", price=10**25), clock)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_event"
+
+
 def test_rules_refuse_what_the_platform_should_not_have_sold(
     api: TestClient[Any], programme: Programme, clock: SimulatedClock
 ) -> None:

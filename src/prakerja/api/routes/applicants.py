@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from prakerja.api.access_log import PERSONAL_FIELDS, AccessLog, record_read
 from prakerja.api.auth import Role, public, roles
+from prakerja.api.bounds import MAX_VERSION
 from prakerja.api.deps import principal_of
 from prakerja.api.presenters import history_entry, status_of
 from prakerja.api.problems import ProblemError
@@ -200,7 +201,7 @@ class ApplicantRoutes(Controller):
         self,
         applicant_id: FromPath[UUID],
         applicants: NamedDependency[Applicants],
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
         at: FromQuery[dt.datetime | None] = None,
     ) -> StatusOut:
         if version is not None and at is not None:

@@ -16,11 +16,12 @@ from uuid import UUID
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import FROM_ZERO, AgeMinutes, Offset, Position, WavePath, WaveQuery
 from prakerja.api.problems import ProblemError
 from prakerja.bootstrap import Container
 from prakerja.projections.live import wait_for
@@ -49,11 +50,6 @@ _OPERATIONS = roles(Role.OPS, Role.REVIEWER)
 _POLICY = roles(Role.OPS, Role.AUDITOR)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="items per page")]
-Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
-After = Annotated[
-    int | None,
-    QueryParameter(ge=0, description="wait until the read model has processed this position"),
-]
 Cursor = Annotated[str | None, QueryParameter(max_length=400, description="next_cursor")]
 
 
@@ -202,7 +198,9 @@ class PolicyIn(BaseModel):
 
     face_accept_max_distance: float | None = Field(default=None, examples=[0.45])
     face_review_max_distance: float | None = None
-    minimum_age: int | None = Field(default=None, examples=[21])
+    minimum_age: int | None = Field(
+        default=None, ge=0, le=150, examples=[21], json_schema_extra=FROM_ZERO
+    )
     exclusion_lists_removed: list[str] = Field(default_factory=list, max_length=50)
     exclusion_lists_added: list[str] = Field(default_factory=list, max_length=50)
 
@@ -245,14 +243,14 @@ class ReportRoutes(Controller):
     def funnel(
         self,
         container: NamedDependency[Container],
-        wave: Annotated[int | None, QueryParameter(ge=1)] = None,
+        wave: WaveQuery = None,
         province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
         day_from: FromQuery[dt.date | None] = None,
         day_to: FromQuery[dt.date | None] = None,
         by: FromQuery[Literal["day", "province", "wave"] | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-        after: After = None,
+        after: Position = None,
     ) -> FunnelOut:
         where = FunnelFilter(wave, province, day_from, day_to)
         pool = _pool(container)
@@ -284,7 +282,7 @@ class ReportRoutes(Controller):
         day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-        after: After = None,
+        after: Position = None,
     ) -> RejectionsOut:
         where = RejectionFilter(stage, kind, reason, rules, day_from, day_to)
         pool = _pool(container)
@@ -315,7 +313,7 @@ class ReportRoutes(Controller):
         day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: After = None,
+        after: Position = None,
     ) -> RejectionEventsOut:
         where = RejectionFilter(stage, kind, reason, None, day_from, day_to)
         pool = _pool(container)
@@ -334,7 +332,7 @@ class ReportRoutes(Controller):
         container: NamedDependency[Container],
         limit: Limit = 50,
         offset: Offset = 0,
-        after: After = None,
+        after: Position = None,
     ) -> WavesOut:
         pool = _pool(container)
         position = _position(container, pool, "rosters", after)
@@ -351,11 +349,11 @@ class ReportRoutes(Controller):
     def roster(
         self,
         container: NamedDependency[Container],
-        wave_number: FromPath[int],
+        wave_number: WavePath,
         outcome: FromQuery[Literal["waiting", "selected", "not_selected"] | None] = None,
         limit: Limit = 100,
         cursor: Cursor = None,
-        after: After = None,
+        after: Position = None,
     ) -> RosterOut:
         pool = _pool(container)
         position = _position(container, pool, "rosters", after)
@@ -380,12 +378,12 @@ class ReportRoutes(Controller):
             ),
         ] = None,
         status: FromQuery[str | None] = None,
-        wave: Annotated[int | None, QueryParameter(ge=1)] = None,
+        wave: WaveQuery = None,
         province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
         reason: FromQuery[str | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: After = None,
+        after: Position = None,
     ) -> CasesOut:
         pool = _pool(container)
         position = _position(container, pool, "cases", after)
@@ -411,10 +409,10 @@ class ReportRoutes(Controller):
         stage: FromQuery[str | None] = None,
         waiting_on: FromQuery[Literal["automation", "applicant"] | None] = None,
         status: FromQuery[Literal["pending", "delayed"] | None] = None,
-        older_than_minutes: Annotated[int | None, QueryParameter(ge=0)] = None,
+        older_than_minutes: AgeMinutes = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: After = None,
+        after: Position = None,
     ) -> PendingOut:
         before = (
             None
@@ -448,7 +446,7 @@ class ReportRoutes(Controller):
         data: JSONBody[PolicyIn],
         limit: Limit = 100,
         offset: Offset = 0,
-        after: After = None,
+        after: Position = None,
     ) -> PreviewOut:
         policy = PolicyChange(
             data.face_accept_max_distance,

@@ -20,6 +20,7 @@ from litestar.params import FromPath, RawBody
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prakerja.api.auth import public
+from prakerja.api.bounds import MAX_RUPIAH
 from prakerja.api.problems import ProblemError
 from prakerja.api.routes.waves import PROGRAMME
 from prakerja.application.programme import Programme, TrainingEvent, TrainingEventType
@@ -44,7 +45,7 @@ class TrainingEventIn(BaseModel):
     order_id: str = Field(min_length=1, max_length=200)
     occurred_at: dt.datetime
     training_id: str | None = Field(default=None, max_length=100)
-    price: int | None = Field(default=None, gt=0)
+    price: int | None = Field(default=None, gt=0, le=MAX_RUPIAH)
     reviewed: bool = False
 
 

@@ -12,16 +12,24 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import (
+    MAX_ANSWER,
+    MAX_PEOPLE,
+    People,
+    WaveField,
+    WavePath,
+    values_within,
+)
 from prakerja.api.deps import principal_of
 from prakerja.api.schemas import Accepted
 from prakerja.application.programme import DrawRecord, Programme
 from prakerja.bootstrap import Container
 from prakerja.domain.errors import TransitionNotAllowed
-from prakerja.domain.rules import SELECTION
+from prakerja.domain.rules import SELECTION, SURVEYS
 from prakerja.domain.wave import Wave, WaveSpec
 from prakerja.workers.scheduler import programme_of
 
@@ -47,16 +55,22 @@ class PriorityGroupIn(_In):
 
 
 class WaveIn(_In):
-    number: int = Field(ge=1)
+    number: WaveField
     opens_at: dt.datetime
     closes_at: dt.datetime
-    quota: int | None = Field(default=None, ge=1, description="unset: a recovery wave's slots")
-    province_quotas: dict[str, int] = Field(
-        default_factory=dict, description="province code (first 2 NIK digits) → most selected"
+    quota: int | None = Field(
+        default=None, ge=1, le=MAX_PEOPLE, description="unset: a recovery wave's slots"
+    )
+    province_quotas: dict[str, People] = Field(
+        default_factory=dict,
+        description="province code (first 2 NIK digits) → most selected",
+        json_schema_extra=values_within(0, MAX_PEOPLE),
     )
     priority_groups: list[PriorityGroupIn] = Field(default_factory=list, max_length=20)
-    recovery_of: dict[int, int] = Field(
-        default_factory=dict, description="recovery wave: source wave → revoked slots taken over"
+    recovery_of: dict[WaveField, People] = Field(
+        default_factory=dict,
+        description="recovery wave: source wave → revoked slots taken over",
+        json_schema_extra=values_within(0, MAX_PEOPLE),
     )
     partitions: int | None = Field(default=None, ge=1, le=256)
 
@@ -84,12 +98,30 @@ class DecreeIn(_In):
 
 
 class JoinIn(_In):
-    wave_number: int = Field(ge=1)
+    wave_number: WaveField
     skills_test_score: int = Field(ge=0, le=100, description="the basic-skills test result")
 
 
+_ANSWERS: dict[str, Any] = {
+    "type": "object",
+    "items": None,
+    "maxLength": None,
+    "maxProperties": 50,
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "integer", "minimum": -MAX_ANSWER, "maximum": MAX_ANSWER},
+            {"type": "boolean"},
+        ]
+    },
+}
+"""The document of ``answers`` (Litestar's would call the mapping an array)."""
+
+
 class SurveyIn(_In):
-    answers: dict[str, str | int | bool] = Field(max_length=50)
+    answers: dict[str, str | Annotated[int, Field(ge=-MAX_ANSWER, le=MAX_ANSWER)] | bool] = Field(
+        max_length=50, json_schema_extra=_ANSWERS
+    )
 
 
 class DrawOut(BaseModel):
@@ -238,7 +270,7 @@ class WaveRoutes(Controller):
         return [wave_out(wave) for wave in programme.waves()]
 
     @get("/{number:int}", opt=_WAVE_READERS, sync_to_thread=True, summary="One wave")
-    def one(self, number: FromPath[int], programme: NamedDependency[Programme]) -> WaveOut:
+    def one(self, number: WavePath, programme: NamedDependency[Programme]) -> WaveOut:
         wave = programme.wave(number)
         return wave_out(wave, joined=programme.joined(wave))
 
@@ -251,7 +283,7 @@ class WaveRoutes(Controller):
     )
     def list_priority(
         self,
-        number: FromPath[int],
+        number: WavePath,
         group: FromPath[str],
         data: JSONBody[PriorityMembersIn],
         programme: NamedDependency[Programme],
@@ -263,7 +295,7 @@ class WaveRoutes(Controller):
     @post("/{number:int}/open", opt=_OPS, sync_to_thread=True, status_code=200, summary="Open now")
     def open(
         self,
-        number: FromPath[int],
+        number: WavePath,
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
     ) -> WaveOut:
@@ -278,7 +310,7 @@ class WaveRoutes(Controller):
     )
     def close(
         self,
-        number: FromPath[int],
+        number: WavePath,
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
         data: JSONBody[CloseIn | None] = None,
@@ -296,7 +328,7 @@ class WaveRoutes(Controller):
     )
     def decree(
         self,
-        number: FromPath[int],
+        number: WavePath,
         data: JSONBody[DecreeIn],
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
@@ -311,7 +343,7 @@ class WaveRoutes(Controller):
         sync_to_thread=True,
         summary="The decree and the participants it names, in draw order",
     )
-    def named(self, number: FromPath[int], programme: NamedDependency[Programme]) -> NamedOut:
+    def named(self, number: WavePath, programme: NamedDependency[Programme]) -> NamedOut:
         wave = wave_out(programme.wave(number))
         if wave.decree is None:
             raise TransitionNotAllowed(f"Wave {number} has no decree yet.", code="no_decree")
@@ -325,7 +357,7 @@ class WaveRoutes(Controller):
         sync_to_thread=True,
         summary="The draw's recorded inputs (candidates, seed, quotas) and its result",
     )
-    def draw(self, number: FromPath[int], programme: NamedDependency[Programme]) -> DrawRecordOut:
+    def draw(self, number: WavePath, programme: NamedDependency[Programme]) -> DrawRecordOut:
         record = programme.draw_record(number)
         return DrawRecordOut(
             wave_number=number,
@@ -348,7 +380,7 @@ class WaveRoutes(Controller):
         summary="Re-run the draw from its recorded inputs and compare",
     )
     def verify(
-        self, number: FromPath[int], programme: NamedDependency[Programme]
+        self, number: WavePath, programme: NamedDependency[Programme]
     ) -> DrawVerificationOut:
         checked = programme.verify_draw(number)
         return DrawVerificationOut(
@@ -396,7 +428,7 @@ class ParticipantRoutes(Controller):
     def survey(
         self,
         applicant_id: FromPath[UUID],
-        number: FromPath[int],
+        number: Annotated[int, PathParameter(ge=1, le=SURVEYS)],
         data: JSONBody[SurveyIn],
         programme: NamedDependency[Programme],
     ) -> Accepted:

@@ -1,0 +1,60 @@
+"""Bounds of every number a request carries.
+
+Unbounded, a 13-digit number passes validation and fails later: as an ``OverflowError``
+in a ``timedelta``, as PostgreSQL's "out of range for type integer", or as a value no
+read model can hold. Each kind of number gets its range here, once, and the OpenAPI
+document shows it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar.params import PathParameter, QueryParameter
+from pydantic import Field
+
+MAX_WAVE = 10_000
+MAX_PEOPLE = 100_000_000
+"""More than Indonesia's working-age population: any quota, count or slot number."""
+MAX_POSITION = 2**63 - 1
+"""The event log's positions are PostgreSQL ``bigint`` notification ids."""
+MAX_VERSION = 2**31 - 1
+MAX_OFFSET = 100_000
+MAX_AGE_MINUTES = 10 * 366 * 24 * 60
+"""Ten years: older than anything the service has waited on."""
+MAX_RUPIAH = 1_000_000_000
+"""A billion rupiah: a thousand times the training balance."""
+MAX_ANSWER = 1_000_000
+"""A number given as a survey answer (a rating, a wage in thousands, a count)."""
+
+# Litestar's OpenAPI document drops a bound of 0 from an optional parameter, and the
+# bounds of a mapping's values from a body: ``schema_extra`` (``json_schema_extra`` in
+# pydantic) writes them in. Validation never depended on the document.
+FROM_ZERO: dict[str, Any] = {"minimum": 0}
+
+
+def values_within(low: int, high: int, key_pattern: str | None = None) -> dict[str, Any]:
+    """The document of a mapping whose values are integers from ``low`` to ``high``."""
+    keys = {"propertyNames": {"pattern": key_pattern}} if key_pattern else {}
+    return {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": low, "maximum": high},
+        **keys,
+    }
+
+
+WavePath = Annotated[int, PathParameter(ge=1, le=MAX_WAVE)]
+WaveQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_WAVE)]
+WaveField = Annotated[int, Field(ge=1, le=MAX_WAVE)]
+People = Annotated[int, Field(ge=0, le=MAX_PEOPLE)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
+AgeMinutes = Annotated[int | None, QueryParameter(ge=0, le=MAX_AGE_MINUTES, schema_extra=FROM_ZERO)]
+Position = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        le=MAX_POSITION,
+        schema_extra=FROM_ZERO,
+        description="wait until the read model has processed this position",
+    ),
+]
