@@ -74,3 +74,33 @@ def unbounded_integers(
     for key in ("oneOf", "anyOf", "allOf"):
         for child in schema.get(key, []):
             yield from unbounded_integers(doc, child, where, bounded)
+
+
+def strings(
+    doc: dict[str, Any], schema: dict[str, Any], where: str, outer: dict[str, Any] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every free-text string in ``schema`` (no enum, const or format), with the
+    constraints that apply to it (those beside a ``oneOf``, as Litestar writes an optional
+    parameter, included)."""
+    schema = resolve(doc, schema)
+    merged = {**(outer or {}), **schema}
+    free = not any(key in merged for key in ("enum", "const", "format"))
+    if "string" in _types(schema) and free:
+        yield where, merged
+    for name, child in schema.get("properties", {}).items():
+        yield from strings(doc, child, f"{where}.{name}")
+    for key in ("items", "additionalProperties", "propertyNames"):
+        if isinstance(schema.get(key), dict):
+            yield from strings(doc, schema[key], f"{where}[{key}]")
+    for key in ("oneOf", "anyOf", "allOf"):
+        for child in schema.get(key, []):
+            yield from strings(doc, child, where, merged)
+
+
+def request_schemas(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each parameter's and each JSON body's schema, named by operation and place."""
+    for operation in operations(doc):
+        for parameter in operation.spec.get("parameters", []):
+            yield f"{operation.key} {parameter['in']} {parameter['name']}", parameter["schema"]
+        if (body := operation.body_schema()) is not None:
+            yield f"{operation.key} body", body

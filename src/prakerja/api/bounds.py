@@ -33,13 +33,13 @@ MAX_ANSWER = 1_000_000
 FROM_ZERO: dict[str, Any] = {"minimum": 0}
 
 
-def values_within(low: int, high: int, key_pattern: str | None = None) -> dict[str, Any]:
-    """The document of a mapping whose values are integers from ``low`` to ``high``."""
-    keys = {"propertyNames": {"pattern": key_pattern}} if key_pattern else {}
+def values_within(low: int, high: int, keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document of a mapping whose values are integers from ``low`` to ``high``
+    (and whose keys are as ``keys`` says)."""
     return {
         "type": "object",
         "additionalProperties": {"type": "integer", "minimum": low, "maximum": high},
-        **keys,
+        **({"propertyNames": keys} if keys else {}),
     }
 
 

@@ -18,11 +18,12 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from prakerja.api.auth import Role, roles
 from prakerja.api.bounds import FROM_ZERO, AgeMinutes, Offset, Position, WavePath, WaveQuery
 from prakerja.api.problems import ProblemError
+from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
 from prakerja.projections.live import wait_for
 from prakerja.projections.preview import PolicyChange, evidence_from_read_model
@@ -50,7 +51,10 @@ _OPERATIONS = roles(Role.OPS, Role.REVIEWER)
 _POLICY = roles(Role.OPS, Role.AUDITOR)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="items per page")]
-Cursor = Annotated[str | None, QueryParameter(max_length=400, description="next_cursor")]
+Cursor = Annotated[str | None, query_text(max_length=400, description="next_cursor")]
+Province = Annotated[
+    str | None, QueryParameter(pattern=for_parameters(r"^[0-9]{2}$"), max_length=2)
+]
 
 
 class Out(BaseModel):
@@ -191,6 +195,9 @@ class PendingOut(Out):
     next_cursor: str | None
 
 
+ListName = Annotated[str, StringConstraints(pattern=LINE_PATTERN, max_length=100)]
+
+
 class PolicyIn(BaseModel):
     """Proposed rules; what is left out stays as recorded with each decision."""
 
@@ -201,8 +208,12 @@ class PolicyIn(BaseModel):
     minimum_age: int | None = Field(
         default=None, ge=0, le=150, examples=[21], json_schema_extra=FROM_ZERO
     )
-    exclusion_lists_removed: list[str] = Field(default_factory=list, max_length=50)
-    exclusion_lists_added: list[str] = Field(default_factory=list, max_length=50)
+    exclusion_lists_removed: list[ListName] = Field(
+        default_factory=list, max_length=50, json_schema_extra=lines_documented(100)
+    )
+    exclusion_lists_added: list[ListName] = Field(
+        default_factory=list, max_length=50, json_schema_extra=lines_documented(100)
+    )
 
 
 class ChangeCount(BaseModel):
@@ -244,7 +255,7 @@ class ReportRoutes(Controller):
         self,
         container: NamedDependency[Container],
         wave: WaveQuery = None,
-        province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
+        province: Province = None,
         day_from: FromQuery[dt.date | None] = None,
         day_to: FromQuery[dt.date | None] = None,
         by: FromQuery[Literal["day", "province", "wave"] | None] = None,
@@ -274,10 +285,10 @@ class ReportRoutes(Controller):
     def rejections(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
-        reason: FromQuery[str | None] = None,
-        rules: FromQuery[str | None] = None,
+        reason: QueryText = None,
+        rules: QueryText = None,
         day_from: FromQuery[dt.date | None] = None,
         day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
@@ -305,9 +316,9 @@ class ReportRoutes(Controller):
     def rejection_events(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
-        reason: FromQuery[str | None] = None,
+        reason: QueryText = None,
         applicant_id: FromQuery[UUID | None] = None,
         day_from: FromQuery[dt.date | None] = None,
         day_to: FromQuery[dt.date | None] = None,
@@ -373,14 +384,14 @@ class ReportRoutes(Controller):
             str | None,
             QueryParameter(
                 max_length=32,
-                pattern=r"^[\d*\s.\-]+$",
+                pattern=for_parameters(r"^[0-9* .\-]+$"),
                 description="masked (3201********0001) or whole; masked before searching",
             ),
         ] = None,
-        status: FromQuery[str | None] = None,
+        status: QueryText = None,
         wave: WaveQuery = None,
-        province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
-        reason: FromQuery[str | None] = None,
+        province: Province = None,
+        reason: QueryText = None,
         limit: Limit = 50,
         cursor: Cursor = None,
         after: Position = None,
@@ -406,7 +417,7 @@ class ReportRoutes(Controller):
     def pending(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        stage: QueryText = None,
         waiting_on: FromQuery[Literal["automation", "applicant"] | None] = None,
         status: FromQuery[Literal["pending", "delayed"] | None] = None,
         older_than_minutes: AgeMinutes = None,

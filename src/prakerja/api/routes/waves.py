@@ -13,7 +13,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, PathParameter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from prakerja.api.auth import Role, roles
 from prakerja.api.bounds import (
@@ -26,6 +26,14 @@ from prakerja.api.bounds import (
 )
 from prakerja.api.deps import principal_of
 from prakerja.api.schemas import Accepted
+from prakerja.api.text import (
+    LINE_PATTERN,
+    PROSE_PATTERN,
+    Line,
+    Prose,
+    for_parameters,
+    lines_documented,
+)
 from prakerja.application.programme import DrawRecord, Programme
 from prakerja.bootstrap import Container
 from prakerja.domain.errors import TransitionNotAllowed
@@ -49,8 +57,18 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+GROUP_NAME = r"^[a-z0-9_-]{1,50}$"
+SEED = r"^[0-9a-f]{64}$"
+Nik = Annotated[str, StringConstraints(pattern=LINE_PATTERN, max_length=32)]
+PROVINCE = r"^[0-9]{2}$"
+Province = Annotated[str, Field(pattern=PROVINCE, max_length=2)]
+Answer = str | Annotated[int, Field(ge=-MAX_ANSWER, le=MAX_ANSWER)] | bool
+
+
 class PriorityGroupIn(_In):
-    name: str = Field(pattern=r"^[a-z0-9_-]{1,50}$", examples=["laid_off_workers"])
+    name: Annotated[str, StringConstraints(pattern=GROUP_NAME, max_length=50)] = Field(
+        examples=["laid_off_workers"]
+    )
     rank: int = Field(ge=1, le=100, description="1 is taken first")
 
 
@@ -61,10 +79,10 @@ class WaveIn(_In):
     quota: int | None = Field(
         default=None, ge=1, le=MAX_PEOPLE, description="unset: a recovery wave's slots"
     )
-    province_quotas: dict[str, People] = Field(
+    province_quotas: dict[Province, People] = Field(
         default_factory=dict,
         description="province code (first 2 NIK digits) → most selected",
-        json_schema_extra=values_within(0, MAX_PEOPLE),
+        json_schema_extra=values_within(0, MAX_PEOPLE, keys={"pattern": PROVINCE, "maxLength": 2}),
     )
     priority_groups: list[PriorityGroupIn] = Field(default_factory=list, max_length=20)
     recovery_of: dict[WaveField, People] = Field(
@@ -76,7 +94,7 @@ class WaveIn(_In):
 
 
 class PriorityMembersIn(_In):
-    niks: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=10_000)
+    niks: list[Nik] = Field(min_length=1, max_length=10_000, json_schema_extra=lines_documented(32))
 
 
 class PriorityListingOut(BaseModel):
@@ -85,15 +103,15 @@ class PriorityListingOut(BaseModel):
 
 
 class CloseIn(_In):
-    seed: str | None = Field(
+    seed: Annotated[str, StringConstraints(pattern=SEED, max_length=64)] | None = Field(
         default=None,
-        pattern=r"^[0-9a-f]{64}$",
         description="32 bytes as hex (e.g. from a public randomness beacon); unset: random",
+        json_schema_extra={"pattern": SEED},  # Litestar's document drops it (optional field)
     )
 
 
 class DecreeIn(_In):
-    sk_number: str = Field(min_length=1, max_length=100, examples=["SK-12/KP/2020"])
+    sk_number: Line = Field(min_length=1, max_length=100, examples=["SK-12/KP/2020"])
     sk_date: dt.date
 
 
@@ -107,9 +125,10 @@ _ANSWERS: dict[str, Any] = {
     "items": None,
     "maxLength": None,
     "maxProperties": 50,
+    "propertyNames": {"maxLength": 100, "pattern": LINE_PATTERN},
     "additionalProperties": {
         "oneOf": [
-            {"type": "string"},
+            {"type": "string", "maxLength": 2000, "pattern": PROSE_PATTERN},
             {"type": "integer", "minimum": -MAX_ANSWER, "maximum": MAX_ANSWER},
             {"type": "boolean"},
         ]
@@ -119,9 +138,10 @@ _ANSWERS: dict[str, Any] = {
 
 
 class SurveyIn(_In):
-    answers: dict[str, str | Annotated[int, Field(ge=-MAX_ANSWER, le=MAX_ANSWER)] | bool] = Field(
-        max_length=50, json_schema_extra=_ANSWERS
-    )
+    answers: dict[
+        Annotated[Line, Field(max_length=100)],
+        Annotated[Prose, Field(max_length=2000)] | Answer,
+    ] = Field(max_length=50, json_schema_extra=_ANSWERS)
 
 
 class DrawOut(BaseModel):
@@ -284,7 +304,7 @@ class WaveRoutes(Controller):
     def list_priority(
         self,
         number: WavePath,
-        group: FromPath[str],
+        group: Annotated[str, PathParameter(pattern=for_parameters(GROUP_NAME), max_length=50)],
         data: JSONBody[PriorityMembersIn],
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
