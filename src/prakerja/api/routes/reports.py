@@ -4,8 +4,9 @@ beyond a masked NIK.
 
 Read-your-writes: a client that wrote (and got the log ``position`` back) passes
 ``?after=<position>``; the read waits, up to ``projections.read_wait_s``, until the read
-model has processed it, else answers 503 ``read_model_behind``. Every answer carries
-the read model's ``position``.
+model has processed it, else answers 503 ``read_model_behind`` (with ``Retry-After``). A
+position beyond the log's end is a 400 ``position_not_in_log``: no write returned it, and
+no wait would reach it. Every answer carries the read model's ``position``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from prakerja.api.bounds import FROM_ZERO, AgeMinutes, Offset, Position, WavePat
 from prakerja.api.problems import ProblemError
 from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
+from prakerja.projections.decoding import log_head
 from prakerja.projections.live import wait_for
 from prakerja.projections.preview import PolicyChange, evidence_from_read_model
 from prakerja.projections.preview import preview as run_preview
@@ -496,6 +498,7 @@ def _pool(container: Container) -> ConnectionPool:
 def _position(container: Container, pool: ConnectionPool, kind: str, after: int | None) -> int:
     """The read model's position, after waiting for ``after`` if the client asked."""
     if after is not None:
+        _require_in_log(pool, after)
         wait = container.settings.projections.read_wait_s
         reached = wait_for(pool, kind, after, wait)
         if reached is None:
@@ -508,3 +511,17 @@ def _position(container: Container, pool: ConnectionPool, kind: str, after: int 
         return reached
     with pool.connection() as conn:
         return live(conn, kind).position
+
+
+def _require_in_log(pool: ConnectionPool, position: int) -> None:
+    """A position beyond the log's head was never returned by a write: no read model will
+    reach it, so it is refused rather than waited for (and retried for ever)."""
+    with pool.connection() as conn:
+        head = log_head(conn)
+    if position > head:
+        raise ProblemError(
+            400,
+            "position_not_in_log",
+            f"The event log ends at position {head}; position {position} is not in it.",
+            log_head=head,
+        )
