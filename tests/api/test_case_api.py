@@ -145,6 +145,22 @@ def test_selfie_upload_limits(client: TestClient[Any], container: Container) -> 
     assert len(uploads) == 1 and len(uploads[0]["data"]["sha256"]) == 64
 
 
+def test_a_selfie_form_without_its_file_is_a_400_problem(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    url = f"/v1/applicants/{applicant_id}/selfie"
+    for form in (
+        {"data": (None, b"not a file")},  # a plain field, not a file
+        {"photo": ("s.jpg", jpeg(), "image/jpeg")},  # a file, under another name
+        {f"x{i}": (None, b"y") for i in range(900)},
+    ):
+        assert_problem(client.put(url, files=form, headers=headers), 400, "invalid_request")
+    ok = client.put(url, files={"data": ("s.jpg", jpeg(), "image/jpeg")}, headers=headers)
+    assert ok.status_code == 202, ok.text
+
+
 def test_phone_otp_round_trip(client: TestClient[Any], container: Container) -> None:
     applicant_id, headers = verified_email(client, container.applicants)
     base = f"/v1/applicants/{applicant_id}/phone"

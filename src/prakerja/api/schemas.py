@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
+from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.text import Line
@@ -59,6 +61,16 @@ class Accepted(BaseModel):
     applicant_id: UUID
     position: int | None
     warnings: list[dict[str, Any]] = []
+
+
+@dataclass
+class SelfieForm:
+    """The selfie's multipart form: the photo is the file in the field ``data``.
+
+    Named, not "any file in the form": a form with no file (or one under another name)
+    is then refused by validation, as a 400 problem."""
+
+    data: UploadFile
 
 
 class PhoneIn(Body):

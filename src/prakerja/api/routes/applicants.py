@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
@@ -25,6 +24,7 @@ from prakerja.api.schemas import (
     IdentityIn,
     OtpIn,
     PhoneIn,
+    SelfieForm,
     StatusOut,
 )
 from prakerja.application.applicants import Applicants
@@ -96,12 +96,12 @@ class ApplicantRoutes(Controller):
     def upload_selfie(
         self,
         applicant_id: FromPath[UUID],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[SelfieForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         applicants: NamedDependency[Applicants],
         photos: NamedDependency[PhotoStore],
         settings: NamedDependency[Settings],
     ) -> Accepted:
-        content = data.file.read(settings.selfie_max_bytes + 1)
+        content = data.data.file.read(settings.selfie_max_bytes + 1)
         if len(content) > settings.selfie_max_bytes:
             raise ProblemError(
                 413,
