@@ -65,3 +65,13 @@ def test_a_thirteen_digit_number_is_a_400_problem(
         method, url.format(applicant=applicant_id), json=body, headers=headers
     )
     assert_problem(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("report", ["funnel", "rejections", "rejections/events"])
+@pytest.mark.parametrize("day", ["day_from=9999-12-31", "day_to=9999-12-31", "day_to=0001-01-01"])
+def test_a_report_day_outside_the_programme_calendar_is_a_400_problem(
+    client: TestClient[Any], report: str, day: str
+) -> None:
+    response = client.get(f"/v1/reports/{report}?{day}", headers=staff_headers(client, "bayu"))
+    body = assert_problem(response, 400, "invalid_request")
+    assert body["errors"][0]["key"] == day.split("=")[0]

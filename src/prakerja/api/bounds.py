@@ -8,8 +8,11 @@ document shows it.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
 from pydantic import Field
 
@@ -26,6 +29,9 @@ MAX_RUPIAH = 1_000_000_000
 """A billion rupiah: a thousand times the training balance."""
 MAX_ANSWER = 1_000_000
 """A number given as a survey answer (a rating, a wage in thousands, a count)."""
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+"""The days a report may name (9999-12-31 and the day after it would be a 500)."""
 
 # Litestar's OpenAPI document drops a bound of 0 from an optional parameter, and the
 # bounds of a mapping's values from a body: ``schema_extra`` (``json_schema_extra`` in
@@ -58,3 +64,32 @@ Position = Annotated[
         description="wait until the read model has processed this position",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Days:
+    """The days a report covers, both ends included; None: unbounded on that side."""
+
+    first: dt.date | None
+    last: dt.date | None
+
+
+_DAY = f"a day from {FIRST_DAY} to {LAST_DAY}"
+
+
+def report_days(
+    day_from: Annotated[dt.date | None, QueryParameter(description=_DAY)] = None,
+    day_to: Annotated[dt.date | None, QueryParameter(description=_DAY)] = None,
+) -> Days:
+    """A dependency: ``day_from`` and ``day_to``, refused (400) outside the calendar
+    (msgspec, which validates parameters, bounds numbers but not dates)."""
+    errors = [
+        {"key": key, "message": f"Expected {_DAY}"}
+        for key, day in (("day_from", day_from), ("day_to", day_to))
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY
+    ]
+    if errors:
+        raise ValidationException(
+            f"A report's days run from {FIRST_DAY} to {LAST_DAY}.", extra=errors
+        )
+    return Days(day_from, day_to)

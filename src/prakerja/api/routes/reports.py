@@ -16,13 +16,22 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from prakerja.api.auth import Role, roles
-from prakerja.api.bounds import FROM_ZERO, AgeMinutes, Offset, Position, WavePath, WaveQuery
+from prakerja.api.bounds import (
+    FROM_ZERO,
+    AgeMinutes,
+    Days,
+    Offset,
+    Position,
+    WavePath,
+    WaveQuery,
+    report_days,
+)
 from prakerja.api.problems import ProblemError
 from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
@@ -251,21 +260,21 @@ class PreviewOut(Out):
 class ReportRoutes(Controller):
     path = "/v1/reports"
     tags = ["reports"]
+    dependencies = {"days": Provide(report_days, sync_to_thread=False)}
 
     @get("/funnel", opt=_STAFF, sync_to_thread=True, summary="Applicants per milestone")
     def funnel(
         self,
         container: NamedDependency[Container],
+        days: NamedDependency[Days],
         wave: WaveQuery = None,
         province: Province = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
         by: FromQuery[Literal["day", "province", "wave"] | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
         after: Position = None,
     ) -> FunnelOut:
-        where = FunnelFilter(wave, province, day_from, day_to)
+        where = FunnelFilter(wave, province, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "funnel", after)
         with pool.connection() as conn:
@@ -287,17 +296,16 @@ class ReportRoutes(Controller):
     def rejections(
         self,
         container: NamedDependency[Container],
+        days: NamedDependency[Days],
         stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
         reason: QueryText = None,
         rules: QueryText = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
         after: Position = None,
     ) -> RejectionsOut:
-        where = RejectionFilter(stage, kind, reason, rules, day_from, day_to)
+        where = RejectionFilter(stage, kind, reason, rules, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "rejections", after)
         with pool.connection() as conn:
@@ -318,17 +326,16 @@ class ReportRoutes(Controller):
     def rejection_events(
         self,
         container: NamedDependency[Container],
+        days: NamedDependency[Days],
         stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
         reason: QueryText = None,
         applicant_id: FromQuery[UUID | None] = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
         after: Position = None,
     ) -> RejectionEventsOut:
-        where = RejectionFilter(stage, kind, reason, None, day_from, day_to)
+        where = RejectionFilter(stage, kind, reason, None, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "rejections", after)
         with pool.connection() as conn:
