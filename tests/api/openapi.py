@@ -23,8 +23,9 @@ class Operation:
         return [p for p in self.spec.get("parameters", []) if p["in"] == where]
 
     def body_schema(self) -> dict[str, Any] | None:
+        """The schema of the body, in the (first) media type the operation takes."""
         content = self.spec.get("requestBody", {}).get("content", {})
-        return content.get("application/json", {}).get("schema")
+        return next((media["schema"] for media in content.values()), None)
 
     def body_media_types(self) -> list[str]:
         return list(self.spec.get("requestBody", {}).get("content", {}))

@@ -88,7 +88,7 @@ class WaveIn(_In):
     recovery_of: dict[WaveField, People] = Field(
         default_factory=dict,
         description="recovery wave: source wave → revoked slots taken over",
-        json_schema_extra=values_within(0, MAX_PEOPLE),
+        json_schema_extra=values_within(0, MAX_PEOPLE, keys={"pattern": r"^[0-9]{1,5}$"}),
     )
     partitions: int | None = Field(default=None, ge=1, le=256)
 
