@@ -162,6 +162,22 @@ def test_selfie_upload_limits(client: TestClient[Any], container: Container) -> 
     assert len(uploads) == 1 and len(uploads[0]["data"]["sha256"]) == 64
 
 
+def test_a_selfie_form_without_its_file_is_a_400_problem(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    url = f"/v1/applicants/{applicant_id}/selfie"
+    for form in (
+        {"data": (None, b"not a file")},  # a plain field, not a file
+        {"photo": ("s.jpg", jpeg(), "image/jpeg")},  # a file, under another name
+        {f"x{i}": (None, b"y") for i in range(900)},
+    ):
+        assert_problem(client.put(url, files=form, headers=headers), 400, "invalid_request")
+    ok = client.put(url, files={"data": ("s.jpg", jpeg(), "image/jpeg")}, headers=headers)
+    assert ok.status_code == 202, ok.text
+
+
 def test_phone_otp_round_trip(client: TestClient[Any], container: Container) -> None:
     applicant_id, headers = verified_email(client, container.applicants)
     base = f"/v1/applicants/{applicant_id}/phone"
@@ -267,3 +283,25 @@ def test_email_verification_with_a_bad_token(client: TestClient[Any], container:
         f"/v1/applicants/{applicant_id}/email/verification", json={"token": "1.forged"}
     )
     assert_problem(response, 401, "invalid_email_token")
+
+
+def test_a_non_ascii_email_token_is_refused_like_a_forged_one(client: TestClient[Any]) -> None:
+    applicant_id, _ = register(client)
+    url = f"/v1/applicants/{applicant_id}/email/verification"
+    for token in ("1.ééé", "\u0661.forged", "².forged"):
+        assert_problem(client.post(url, json={"token": token}), 401, "invalid_email_token")
+
+
+def test_a_non_ascii_otp_code_is_refused_like_a_wrong_one(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    base = f"/v1/applicants/{applicant_id}/phone"
+    sent = client.post(f"{base}/otp", json={"phone": "0812 3456 7890"}, headers=headers)
+    assert sent.status_code == 202, sent.text
+    code = container.applicants.codes.otp(applicant_id, "+6281234567890", 1)
+    wrong = client.post(f"{base}/verification", json={"code": "x" * 6}, headers=headers)
+    arabic = "".join(chr(0x0660 + int(d)) for d in code)
+    for offered in (arabic, code[:5] + "é"):
+        answer = client.post(f"{base}/verification", json={"code": offered}, headers=headers)
+        assert_problem(answer, wrong.status_code, wrong.json()["code"])

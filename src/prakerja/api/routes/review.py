@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from prakerja.api.access_log import AccessLog, record_read
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import Offset, Position
 from prakerja.api.deps import principal_of
 from prakerja.api.problems import problem
 from prakerja.api.review_schemas import (
@@ -60,8 +61,8 @@ class ReviewRoutes(Controller):
         kind: FromQuery[FlagKind | None] = None,
         stage: FromQuery[Stage | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
-        after: Annotated[int | None, QueryParameter(ge=0)] = None,
+        offset: Offset = 0,
+        after: Position = None,
     ) -> QueueOut:
         if after is not None:
             review_queue.wait_for(after, _READ_YOUR_WRITES_S)
@@ -80,7 +81,7 @@ class ReviewRoutes(Controller):
         self,
         review_queue: NamedDependency[ReviewQueue],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> QueueOut:
         query = QueueFilter(status=ReviewStatus.PENDING_APPROVAL.value, limit=limit, offset=offset)
         return QueueOut(position=review_queue.position(), entries=review_queue.entries(query))
