@@ -2,10 +2,15 @@
 
 The shell blocks marked ``<!-- walkthrough -->`` in README.md are taken from the README
 itself (so the two cannot drift), pointed at a service started as ``make run`` starts it
-(``prakerja migrate`` then ``prakerja up``, embedded PostgreSQL in a fresh data folder)
-and run with bash. Every command followed by ``# → text`` must print that text. The
-service, its embedded database and the walkthrough run under libfaketime, at 23:30 UTC
-(already the next day in Jakarta) and at 00:30 UTC.
+(``prakerja migrate`` then ``prakerja up``, in a fresh data folder) and run with bash.
+Every command followed by ``# → text`` must print that text. The service and the
+walkthrough run under libfaketime, at 23:30 UTC (already the next day in Jakarta) and
+at 00:30 UTC, on the latest such moment before now.
+
+The database is a fresh one on the tests' PostgreSQL server, not the embedded one: under
+libfaketime a process shares the fake clock's semaphore with its children, which an
+embedded server (it runs as a user of its own) cannot open. It keeps the real clock, which
+is ahead of the service's: nothing the service asks of it looks into the future.
 """
 
 from __future__ import annotations
@@ -19,18 +24,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import libfaketime
+import psutil
+import psycopg
 import pytest
 
+from prakerja.db.server import DatabaseAddress
 from tests.face.photos import faces_dir
-from tests.integration.server import free_port
+from tests.integration.server import database_url, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"<!-- walkthrough(?:: (?P<part>\w+))? -->\n```sh\n(?P<script>.*?)```", re.S)
@@ -122,14 +131,18 @@ def last_moment_at(hour: int, minute: int) -> dt.datetime:
 class Service:
     """``prakerja migrate`` and ``prakerja up`` in a fresh folder, on free ports."""
 
-    def __init__(self, folder: Path, clock: dt.datetime) -> None:
+    def __init__(self, folder: Path, clock: dt.datetime, database_url: str) -> None:
         self.folder = folder
-        self.ports = {name: free_port() for name in _DEFAULT_PORTS.values()}
+        ports: set[int] = set()
+        while len(ports) < len(_DEFAULT_PORTS):
+            ports.add(free_port())
+        self.ports = dict(zip(_DEFAULT_PORTS.values(), sorted(ports), strict=True))
         offset = (clock - dt.datetime.now(dt.UTC)).total_seconds()
         simulator_ports = {n: p for n, p in self.ports.items() if n != "api"}
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PRAKERJA_")},
             "PRAKERJA_DATA_DIR": str(folder / "var"),
+            "PRAKERJA_DATABASE_URL": database_url,
             "PRAKERJA_HTTP_PORT": str(self.ports["api"]),
             **{
                 f"PRAKERJA_SIMULATORS__PORTS__{n.upper()}": str(p)
@@ -140,7 +153,10 @@ class Service:
                 f"PRAKERJA_SERVICES__{n.upper()}": self.url(n)
                 for n in ("education", "exclusions", "sms", "email", "payments")
             },
-            # Every process shares one offset from the real clock, the database included.
+        }
+        # The service's processes, and the ``prakerja`` command the walkthrough calls, share
+        # one offset from the real clock.
+        self.clock = {
             "LD_PRELOAD": str(_FAKETIME_LIBRARY),
             "FAKETIME": f"{offset:+.0f}",
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",
@@ -156,7 +172,7 @@ class Service:
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "prakerja", *args],
-            env=self.env,
+            env={**self.env, **self.clock},
             cwd=self.folder,
             capture_output=True,
             text=True,
@@ -170,7 +186,7 @@ class Service:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "prakerja", "up"],
-                env=self.env,
+                env={**self.env, **self.clock},
                 cwd=self.folder,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -179,13 +195,29 @@ class Service:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url('api')}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            # Ours, not another program's that happened to take a port meanwhile.
+            ours = self._listening() == set(self.ports.values())
+            if ours and httpx.get(f"{self.url('api')}/health", timeout=5).status_code == 200:
+                return
             time.sleep(0.3)
         raise AssertionError(f"the service did not answer: {self.log.read_text()[-3000:]}")
+
+    def _listening(self) -> set[int]:
+        """The ports this service's processes listen on."""
+        assert self.process is not None
+        try:
+            root = psutil.Process(self.process.pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return set()
+        ports = set()
+        for process in processes:
+            try:
+                connections = process.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            ports.update(c.laddr.port for c in connections if c.status == psutil.CONN_LISTEN)
+        return ports & set(self.ports.values())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -195,39 +227,33 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
-        _stop_embedded(self.folder / "var" / "postgres")
 
     def command_shim(self) -> None:
-        """``.venv/bin/prakerja`` as the README calls it, for this interpreter."""
+        """``.venv/bin/prakerja`` as the README calls it, for this interpreter, on the fake
+        clock. (Not the shell: libfaketime shares its clock through a semaphore that the
+        first process unlinks at exit, and a shell's ``$(…)`` subshells are that process.)"""
         shim = self.folder / ".venv" / "bin" / "prakerja"
         shim.parent.mkdir(parents=True, exist_ok=True)
-        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m prakerja "$@"\n')
+        clock = " ".join(f"{name}={value}" for name, value in self.clock.items())
+        shim.write_text(f'#!/bin/sh\nexec env {clock} "{sys.executable}" -m prakerja "$@"\n')
         shim.chmod(0o755)
 
 
-def _stop_embedded(cluster: Path) -> None:
-    """Stop an embedded server the service left running (fast shutdown), if any."""
-    pid_file = cluster / "postmaster.pid"
-    if not pid_file.exists():
-        return
-    pid = int(pid_file.read_text().splitlines()[0])
-    try:
-        os.kill(pid, signal.SIGINT)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 30
-    while pid_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-
-
 @pytest.fixture(params=[(23, 30), (0, 30)], ids=["2330UTC", "0030UTC"], scope="module")
-def service(request: pytest.FixtureRequest) -> Iterator[Service]:
+def service(request: pytest.FixtureRequest, postgres_server: DatabaseAddress) -> Iterator[Service]:
     hour, minute = request.param
-    # Not under pytest's own temporary folder: the embedded server runs as its own user
-    # and needs the folder's parents open to it, which pytest makes private to each run.
+    name = f"prakerja_walkthrough_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    address = DatabaseAddress(
+        postgres_server.host,
+        postgres_server.port,
+        name,
+        postgres_server.user,
+        postgres_server.password,
+    )
     folder = Path(tempfile.mkdtemp(prefix="prakerja-walkthrough-"))
-    folder.chmod(0o755)
-    running = Service(folder, last_moment_at(hour, minute))
+    running = Service(folder, last_moment_at(hour, minute), database_url(address))
     running.command_shim()
     try:
         running.start()
@@ -235,8 +261,11 @@ def service(request: pytest.FixtureRequest) -> Iterator[Service]:
     finally:
         running.stop()
         shutil.rmtree(folder, ignore_errors=True)
+        with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+@pytest.mark.timeout(600)
 def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
     readme = README.read_text()
     faces = faces_dir()
@@ -256,18 +285,15 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
             cwd=service.folder,
             capture_output=True,
             text=True,
-            timeout=240,
+            timeout=480,
             check=False,
         )
     except subprocess.TimeoutExpired as stuck:
-        printed = (
-            (stuck.stdout or b"").decode()[-2000:]
-            if isinstance(stuck.stdout, bytes)
-            else stuck.stdout
-        )
+        printed = _text(stuck.stdout)
+        failed = [line for line in printed.splitlines() if line.startswith("CHECK ")]
         raise AssertionError(
-            f"the walkthrough hung after:\n{printed}\n--- service log ---\n"
-            f"{service.log.read_text()[-4000:]}"
+            f"the walkthrough hung after:\n{printed}\n{_traces_of(failed, _text(stuck.stderr))}"
+            f"\n--- service log ---\n{service.log.read_text()[-4000:]}"
         ) from None
 
     checks = [line for line in done.stdout.splitlines() if line.startswith("CHECK ")]
@@ -285,6 +311,10 @@ def test_the_readme_walkthrough_does_what_it_says(service: Service) -> None:
     assert not noise, "a fresh start printed warnings or errors:\n" + "\n".join(noise)
     if not with_face:
         pytest.skip(f"the face step was not run: no face photos at {faces}")
+
+
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
 
 
 def _traces_of(failed: list[str], trace: str) -> str:

@@ -88,7 +88,7 @@ async def list_emails(
     to: FromQuery[str],
     outbox: NamedDependency[Outbox[Email]],
     wait: Annotated[
-        float, Parameter(ge=0, le=30, description="seconds to wait for a first message")
+        float, Parameter(ge=0, le=120, description="seconds to wait for a first message")
     ] = 0,
 ) -> EmailList:
     """Read back what was sent to one address (for tests and demos)."""

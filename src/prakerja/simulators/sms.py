@@ -72,7 +72,7 @@ async def list_sms(
     to: FromQuery[str],
     outbox: NamedDependency[Outbox[Sms]],
     wait: Annotated[
-        float, Parameter(ge=0, le=30, description="seconds to wait for a first message")
+        float, Parameter(ge=0, le=120, description="seconds to wait for a first message")
     ] = 0,
 ) -> SmsList:
     """Read back what was sent to one number (for tests and demos)."""
