@@ -30,7 +30,7 @@ from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress
 from prakerja.domain.decisions import Decision
 from prakerja.domain.identity import Identity
-from prakerja.domain.rules import EMAIL_OWNERSHIP
+from prakerja.domain.rules import EMAIL_OWNERSHIP, MINIMUM_AGE_YEARS
 from prakerja.domain.stages import Step
 from prakerja.settings import PasswordHashing, Settings
 from prakerja.simulation.stack import Stack, StackOptions
@@ -180,9 +180,11 @@ def _pending_face_checks(container: Container, selfie: bytes, count: int) -> lis
     """Applicants whose identity passed at the registry and whose selfie waits for a check."""
     applicants = container.applicants
     people = Population(2020, _POPULATION)
+    everyone = (people.person(index) for index in range(_POPULATION))
+    adults = [p for p in everyone if p.age_on(people.as_of) >= MINIMUM_AGE_YEARS]
     ids = []
     for number in range(count):
-        person = people.person(number % _POPULATION)
+        person = adults[number % len(adults)]
         email = EmailAddress.parse(f"face-{uuid.uuid4().hex[:10]}@example.com")
         applicant = Applicant(email.value, "unused-hash", "id")
         applicant.record_email_sent(1, "m")
@@ -194,7 +196,7 @@ def _pending_face_checks(container: Container, selfie: bytes, count: int) -> lis
             person.birth_date,
             person.mother_maiden_name,
         )
-        applicant.submit_identity(identity, True)
+        applicant.submit_identity(identity, True, today=people.as_of)
         check = IdentityCheck(True, FieldMatches(True, True, True, True), 30, person.photo_ref)
         applicant.record_identity_check(1, decide_identity(check), person.photo_ref)
         stored = container.photos.put(applicant.id, selfie, "image/jpeg")

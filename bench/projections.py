@@ -62,7 +62,8 @@ from prakerja.domain.decisions import Decision, Reason
 from prakerja.domain.family_card import FamilyCard
 from prakerja.domain.identity import Identity
 from prakerja.domain.nik import PROVINCES_2020, Sex, compose_nik
-from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
+from prakerja.domain.programme import programme_day
+from prakerja.domain.rules import EMAIL_OWNERSHIP, MINIMUM_AGE_YEARS, PHONE_OTP
 from prakerja.domain.stages import Stage, StageStatus
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
 from prakerja.eventstore.position import Position
@@ -79,6 +80,7 @@ from prakerja.verification.face import FaceCheck, face_decision
 from prakerja.verification.policies import decide_education, decide_exclusions, decide_identity
 
 START = dt.datetime(2020, 4, 11, 1, 0, tzinfo=dt.UTC)
+DAY = programme_day(START)
 QUALITY = ("blurry", "glasses", "not_frontal", "tilted", "dark", "hat")
 COHORT = 5_000
 
@@ -173,9 +175,11 @@ class Journeys:
         )
         kk = f"{province}01{index // 2:012d}"[:16]
         identity = Identity(nik.value, kk, "Nama Sintetis", born, "Ibu")
+        if identity.age_on(DAY) < MINIMUM_AGE_YEARS:
+            return  # a minor is refused as they submit: nothing is recorded
         key = self._key(KeyKind.NIK, nik.value, a.id)
         if rng.random() < 0.1:  # a typo first: the registry does not know the NIK
-            a.submit_identity(identity, True)
+            a.submit_identity(identity, True, today=DAY)
             yield [a, key]
             a.record_identity_check(1, decide_identity(IdentityCheck(found=False)), None)
             key.release(a.id)  # a refused NIK is not held (as the step runner does)
@@ -183,7 +187,7 @@ class Journeys:
             if rng.random() < 0.15:
                 return
             key.claim(a.id)
-        a.submit_identity(identity, True)
+        a.submit_identity(identity, True, today=DAY)
         yield [a, key]
         age = 2020 - born.year
         check = IdentityCheck(True, FieldMatches(True, True, True, True), age, f"photo-{index}")

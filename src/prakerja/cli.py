@@ -69,7 +69,7 @@ def migrate() -> None:
     settings = _settings()
     address = resolve_database(settings)
     status = upgrade(address)
-    click.echo(f"schema at {', '.join(status.current)} on {address.display}")
+    click.echo(f"schema at {status.describe()} on {address.display}")
 
 
 @main.command()
@@ -715,6 +715,40 @@ def hash_password(password: str) -> None:
     from prakerja.security.passwords import Passwords
 
     click.echo(Passwords(Settings().password_hashing).hash(password))
+
+
+@staff.command("dev-token")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["reviewer", "auditor", "ops", "finance"]),
+    help="the staff role the token carries",
+)
+@click.option("--name", default=None, help="who the token names (default: dev-ROLE)")
+@_one_line_errors
+def dev_token(role: str, name: str | None) -> None:
+    """Print a staff bearer token, to try the staff endpoints in development.
+
+    It is signed with the service's own token secret (the data folder's, or
+    PRAKERJA_TOKEN_SECRET), so a service started with the same settings accepts it.
+    Production refuses: staff there sign in with a configured account.
+    """
+    import datetime as dt
+
+    from prakerja.api.auth import Role, TokenIssuer, build_jwt_auth
+    from prakerja.security.keys import load_keys
+    from prakerja.settings import Mode
+
+    settings = Settings()
+    if settings.mode is Mode.PRODUCTION:
+        raise CliError(
+            "dev-token is refused in production: staff sign in with an account"
+            " configured in PRAKERJA_STAFF"
+        )
+    keys = load_keys(settings)
+    ttl = dt.timedelta(minutes=settings.token_ttl_minutes)
+    issuer = TokenIssuer(build_jwt_auth(keys.token_secret, ttl))
+    click.echo(issuer.issue(name or f"dev-{role}", Role(role)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,7 +14,9 @@ from prakerja.settings import Settings
 
 _NIK = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(\+?62|0)8\d{6,10}(\d{2})(?!\d)")
-_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+)")
+# An address the service accepts has a dotted domain ending in a letter (email-validator
+# refuses others), so ``funnel@3``, a read model's name and version, is not one.
+_EMAIL = re.compile(r"(?<![\w.%+\-])([\w.%+\-])[\w.%+\-]*@((?:[\w\-]+\.)+[\w\-]*[^\W\d_])")
 _SENSITIVE_KEYS = frozenset(
     {
         "nik",

@@ -15,6 +15,7 @@ from prakerja.domain.decisions import Decision, Reason
 from prakerja.domain.rules import REGISTRY_MATCH
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import IDENTITY, register, staff_headers, verified_email
+from tests.review.support import Clock
 
 
 def jpeg(width: int = 64, height: int = 48) -> bytes:
@@ -39,6 +40,22 @@ def test_identity_accepted_and_typo_flagged(client: TestClient[Any], container: 
     assert warning["message"]["en"].startswith("The date inside the NIK")
     status = client.get(f"/v1/applicants/{applicant_id}/status", headers=headers).json()
     assert status["stages"][1]["status"] == "pending"
+
+
+def test_an_applicant_under_18_on_the_programme_day_is_refused_at_once(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    clock = Clock(dt.datetime(2026, 5, 16, 16, 30, tzinfo=dt.UTC))  # 23:30 in Jakarta
+    container.applicants.clock = clock
+    url = f"/v1/applicants/{applicant_id}/identity"
+    born = {**IDENTITY, "birth_date": "2008-05-17"}  # 18 on 17 May 2026
+    body = assert_problem(client.put(url, json=born, headers=headers), 422, "under_minimum_age")
+    assert body["minimum_age"] == 18 and "2008" not in str(body)
+    status = client.get(f"/v1/applicants/{applicant_id}/status", headers=headers).json()
+    assert status["stages"][1]["status"] == "not_started"  # nothing recorded, nothing to check
+    clock.advance(hours=1)  # 00:30 on the 17th in Jakarta, still the 16th in UTC
+    assert client.put(url, json=born, headers=headers).status_code == 202
 
 
 def test_malformed_and_impossible_niks(client: TestClient[Any], container: Container) -> None:
@@ -145,6 +162,22 @@ def test_selfie_upload_limits(client: TestClient[Any], container: Container) -> 
     assert len(uploads) == 1 and len(uploads[0]["data"]["sha256"]) == 64
 
 
+def test_a_selfie_form_without_its_file_is_a_400_problem(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    url = f"/v1/applicants/{applicant_id}/selfie"
+    for form in (
+        {"data": (None, b"not a file")},  # a plain field, not a file
+        {"photo": ("s.jpg", jpeg(), "image/jpeg")},  # a file, under another name
+        {f"x{i}": (None, b"y") for i in range(900)},
+    ):
+        assert_problem(client.put(url, files=form, headers=headers), 400, "invalid_request")
+    ok = client.put(url, files={"data": ("s.jpg", jpeg(), "image/jpeg")}, headers=headers)
+    assert ok.status_code == 202, ok.text
+
+
 def test_phone_otp_round_trip(client: TestClient[Any], container: Container) -> None:
     applicant_id, headers = verified_email(client, container.applicants)
     base = f"/v1/applicants/{applicant_id}/phone"
@@ -162,11 +195,11 @@ def test_phone_otp_round_trip(client: TestClient[Any], container: Container) -> 
         client.post(f"{base}/otp", json={"phone": "0812 3456 7890"}, headers=headers).status_code
         == 202
     )
-    wrong = client.post(f"{base}/verification", json={"code": "000000"}, headers=headers)
-    if wrong.status_code == 200:  # one chance in a million that 000000 is right
-        return
-    assert_problem(wrong, 401, "invalid_otp")
     code = container.applicants.codes.otp(applicant_id, "+6281234567890", 1)
+    guess = "000000" if code != "000000" else "000001"
+    wrong = client.post(f"{base}/verification", json={"code": guess}, headers=headers)
+    # A wrong code is not a failed sign-in: the session stays good (a 401 would end it).
+    assert_problem(wrong, 422, "otp_incorrect")
     ok = client.post(f"{base}/verification", json={"code": code}, headers=headers)
     assert ok.status_code == 200, ok.text
     status = client.get(f"/v1/applicants/{applicant_id}/status", headers=headers).json()
@@ -234,6 +267,14 @@ def test_history_and_state_as_of(client: TestClient[Any], container: Container) 
         400,
         "invalid_request",
     )
+    beyond = client.get(
+        f"/v1/applicants/{applicant_id}/state", params={"version": 5}, headers=auditor
+    )
+    assert assert_problem(beyond, 404, "version_not_found")["latest_version"] == 4
+    last = client.get(
+        f"/v1/applicants/{applicant_id}/state", params={"version": 4}, headers=auditor
+    )
+    assert last.status_code == 200 and last.json()["version"] == 4
 
 
 def test_email_verification_with_a_bad_token(client: TestClient[Any], container: Container) -> None:
@@ -242,3 +283,25 @@ def test_email_verification_with_a_bad_token(client: TestClient[Any], container:
         f"/v1/applicants/{applicant_id}/email/verification", json={"token": "1.forged"}
     )
     assert_problem(response, 401, "invalid_email_token")
+
+
+def test_a_non_ascii_email_token_is_refused_like_a_forged_one(client: TestClient[Any]) -> None:
+    applicant_id, _ = register(client)
+    url = f"/v1/applicants/{applicant_id}/email/verification"
+    for token in ("1.ééé", "\u0661.forged", "².forged"):
+        assert_problem(client.post(url, json={"token": token}), 401, "invalid_email_token")
+
+
+def test_a_non_ascii_otp_code_is_refused_like_a_wrong_one(
+    client: TestClient[Any], container: Container
+) -> None:
+    applicant_id, headers = verified_email(client, container.applicants)
+    base = f"/v1/applicants/{applicant_id}/phone"
+    sent = client.post(f"{base}/otp", json={"phone": "0812 3456 7890"}, headers=headers)
+    assert sent.status_code == 202, sent.text
+    code = container.applicants.codes.otp(applicant_id, "+6281234567890", 1)
+    wrong = client.post(f"{base}/verification", json={"code": "x" * 6}, headers=headers)
+    arabic = "".join(chr(0x0660 + int(d)) for d in code)
+    for offered in (arabic, code[:5] + "é"):
+        answer = client.post(f"{base}/verification", json={"code": offered}, headers=headers)
+        assert_problem(answer, wrong.status_code, wrong.json()["code"])

@@ -143,8 +143,8 @@ def test_a_new_code_replaces_the_old_one_and_codes_expire(settings: Settings, cl
         client.post(f"{phone}/otp", json={"phone": PHONE}, headers=headers)
         assert_problem(
             client.post(f"{phone}/verification", json={"code": old}, headers=headers),
-            401,
-            "invalid_otp",
+            422,
+            "otp_incorrect",
         )
         clock.advance(seconds=settings.otp_ttl_seconds)
         new = container.applicants.codes.otp(applicant_id, PHONE, 2)
@@ -186,7 +186,7 @@ def test_a_thousand_wrong_guesses_never_hit_and_the_owner_verifies_after_the_loc
             key = (answer.status_code, answer.json()["code"])
             statuses[key] = statuses.get(key, 0) + 1
             clock.advance(seconds=0.5)  # 1,000 guesses over about eight minutes
-        assert statuses == {(401, "invalid_otp"): 5, (429, "otp_locked"): 995}
+        assert statuses == {(422, "otp_incorrect"): 5, (429, "otp_locked"): 995}
         assert failures(container.applicants, guesser) == 5
         # Locked means not even compared: the right code is refused too.
         locked = client.post(f"{url}/verification", json={"code": right}, headers=guesser_headers)
@@ -287,7 +287,7 @@ def test_the_otp_lock_holds_on_postgres(pg_container: Container) -> None:
         return "verified"
 
     guesses = [f"{n:06d}" for n in range(1001) if f"{n:06d}" != right][:1000]
-    assert Counter(attempt(guess) for guess in guesses) == {"invalid_otp": 5, "otp_locked": 995}
+    assert Counter(attempt(guess) for guess in guesses) == {"otp_incorrect": 5, "otp_locked": 995}
     assert failures(applicants, applicant_id) == 5
     with pytest.raises(LimitExceeded):
         applicants.verify_otp(applicant_id, right)

@@ -9,11 +9,12 @@ import pytest
 
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.decisions import Decision, Reason
-from prakerja.domain.errors import TransitionNotAllowed
+from prakerja.domain.errors import InvalidInput, TransitionNotAllowed
 from prakerja.domain.identity import Identity
 from prakerja.domain.programme import MembershipStatus
 from prakerja.domain.rules import (
     EMAIL_OWNERSHIP,
+    MINIMUM_AGE_YEARS,
     NOT_EXCLUDED,
     NOT_IN_SCHOOL,
     PHONE_OTP,
@@ -23,6 +24,7 @@ from prakerja.domain.rules import (
 from prakerja.domain.stages import Stage, StageStatus
 
 NOW = dt.datetime(2020, 4, 11, 9, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
 FACE_RULE = Rule("face.match", 1)
 
 
@@ -34,12 +36,12 @@ def failed(rule: Rule, code: str, **evidence: object) -> Decision:
     return Decision(passed=False, rules=(rule,), evidence=dict(evidence), reasons=(Reason(code),))
 
 
-def identity(nik: str = "3201015507900001") -> Identity:
+def identity(nik: str = "3201015507900001", born: dt.date = dt.date(1990, 7, 15)) -> Identity:
     parsed, _ = Identity.parse(
         nik=nik,
         kk_number="3201010101010001",
         full_name="Siti Aminah",
-        birth_date=dt.date(1990, 7, 15),
+        birth_date=born,
         mother_maiden_name="Sri",
     )
     return parsed
@@ -54,7 +56,7 @@ def email_verified() -> Applicant:
 
 def identity_valid() -> Applicant:
     applicant = email_verified()
-    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     applicant.record_identity_check(1, passed(REGISTRY_MATCH, found=True), "photo-1")
     return applicant
 
@@ -88,18 +90,20 @@ def test_email_verified_once() -> None:
 def test_identity_needs_a_verified_email() -> None:
     applicant = Applicant("siti@example.com", "hash", "id")
     with pytest.raises(TransitionNotAllowed) as caught:
-        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     assert caught.value.code == "email_not_verified"
 
 
 def test_a_rejected_nik_can_be_corrected_without_starting_over() -> None:
     applicant = email_verified()
-    applicant.submit_identity(identity("3201015507900002"), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(
+        identity("3201015507900002"), nik_agrees_with_birth_date=True, today=TODAY
+    )
     applicant.record_identity_check(1, failed(REGISTRY_MATCH, "nik_not_found", found=False), None)
     assert applicant.stage(Stage.IDENTITY).status is StageStatus.FAILED
     assert applicant.stage(Stage.IDENTITY).reasons == ({"code": "nik_not_found"},)
 
-    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     assert applicant.identity_submissions == 2
     assert applicant.stage(Stage.EMAIL).status is StageStatus.PASSED  # kept
     with pytest.raises(TransitionNotAllowed) as stale:
@@ -109,10 +113,29 @@ def test_a_rejected_nik_can_be_corrected_without_starting_over() -> None:
     assert applicant.open_stages() == [Stage.EDUCATION, Stage.EXCLUSION]
 
 
+def test_a_declared_birth_date_under_the_minimum_age_is_refused_at_once() -> None:
+    applicant = email_verified()
+    eighteen_tomorrow = identity(born=dt.date(2002, 4, 12))
+    with pytest.raises(InvalidInput) as young:
+        applicant.submit_identity(eighteen_tomorrow, nik_agrees_with_birth_date=False, today=TODAY)
+    assert young.value.code == "under_minimum_age"
+    assert young.value.extra == {"minimum_age": MINIMUM_AGE_YEARS}
+    assert applicant.identity_submissions == 0 and applicant.outstanding_work() == []
+    leap_day = identity(born=dt.date(2000, 2, 29))  # 18 on 1 March 2018, not on 28 February
+    with pytest.raises(InvalidInput):
+        applicant.submit_identity(
+            leap_day, nik_agrees_with_birth_date=False, today=dt.date(2018, 2, 28)
+        )
+    applicant.submit_identity(leap_day, nik_agrees_with_birth_date=False, today=dt.date(2018, 3, 1))
+    eighteen_today = identity(born=dt.date(2002, 4, 11))
+    applicant.submit_identity(eighteen_today, nik_agrees_with_birth_date=False, today=TODAY)
+    assert applicant.stage(Stage.IDENTITY).status is StageStatus.PENDING
+
+
 def test_validated_identity_is_locked() -> None:
     applicant = identity_valid()
     with pytest.raises(TransitionNotAllowed) as caught:
-        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     assert caught.value.code == "identity_locked"
 
 
@@ -163,7 +186,7 @@ def test_a_new_selfie_reruns_only_the_face_layer() -> None:
 
 def test_selfie_before_registry_check_waits_for_it() -> None:
     applicant = email_verified()
-    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     applicant.upload_selfie(uuid4(), "aa" * 32, "image/jpeg", 640, 480)
     assert Stage.FACE not in applicant.open_stages()
     applicant.record_identity_check(1, passed(REGISTRY_MATCH), "photo-1")

@@ -1,4 +1,4 @@
-"""A database made by the last release (revision 0007, the table lock, id positions)
+"""A database made by the last release (revision 0008, the table lock, id positions)
 upgrades in place: no event renumbered, followers resume exactly where they were."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from tests.helpers import FAST_HASHING
 
 pytestmark = pytest.mark.postgres
 
-RELEASE_HEADS = ("0005", "0006", "0007")
-"""The last release's schema: the heads of its migrations."""
+RELEASE = "0008"
+"""The last release's schema."""
 
 
 def _blank(server: DatabaseAddress) -> DatabaseAddress:
@@ -44,8 +44,7 @@ def released(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
     """A database at the last release's schema."""
     address = _blank(postgres_server)
     try:
-        for head in RELEASE_HEADS:
-            upgrade(address, head)
+        upgrade(address, RELEASE)
         yield address
     finally:
         _drop(postgres_server, address)

@@ -79,7 +79,7 @@ def verified_applicant(index: int, now: dt.datetime = START) -> Applicant:
         birth_date=dt.date(1990, 7, 1),
         mother_maiden_name="Sri",
     )
-    applicant.submit_identity(identity, nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity, nik_agrees_with_birth_date=True, today=now.date())
     applicant.record_identity_check(1, _passed(REGISTRY_MATCH), f"photo-{index}")
     applicant.record_education_check(_passed(NOT_IN_SCHOOL))
     applicant.record_exclusion_check(_passed(NOT_EXCLUDED))

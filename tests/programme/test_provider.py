@@ -81,6 +81,16 @@ def test_signatures_check_secret_body_and_time() -> None:
         ("soon", good, b"{}", "invalid_signature"),
         (str(stamp - 301), sign(b"s", stamp - 301, b"{}"), b"{}", "stale_webhook"),
         (None, good, b"{}", "unsigned_webhook"),
+        (str(stamp), good[:-1] + "é", b"{}", "invalid_signature"),
+        (str(stamp), f"v1=ü, {good[:-1]}0", b"{}", "invalid_signature"),
+        ("9" * 20, good, b"{}", "stale_webhook"),  # past any date a datetime holds
+        ("9" * 5_000, good, b"{}", "stale_webhook"),  # past what int() parses
+        ("0", good, b"{}", "stale_webhook"),
+        ("".join(chr(0x0660 + int(d)) for d in str(stamp)), good, b"{}", "invalid_signature"),
+        (f"+{stamp}", good, b"{}", "invalid_signature"),
+        (f"-{stamp}", good, b"{}", "invalid_signature"),
+        (f"{stamp // 1000}_{stamp % 1000:03d}", good, b"{}", "invalid_signature"),
+        (f"{stamp}.0", good, b"{}", "invalid_signature"),
     ]:
         with pytest.raises(WebhookRejected) as refused:
             verify(b"s", timestamp, signature, body, now=now, tolerance=window)

@@ -117,6 +117,37 @@ def test_an_unsigned_event_a_tampered_body_and_an_unknown_platform_are_refused(
     assert elsewhere.status_code == 404
 
 
+def test_a_signature_with_non_ascii_characters_is_refused_as_wrong(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock
+) -> None:
+    body = event(participant, "evt-5")
+    headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
+    headers["X-Prakerja-Signature"] = headers["X-Prakerja-Signature"][:-2] + "é"
+    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_signature"
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 20, "-" + "9" * 20, "1e30", "\u0661\u0662"])
+def test_an_absurd_timestamp_is_refused(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock, timestamp: str
+) -> None:
+    body = event(participant, "evt-6")
+    headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
+    headers["X-Prakerja-Timestamp"] = timestamp
+    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    assert refused.status_code == 401
+    assert refused.json()["code"] in {"stale_webhook", "invalid_signature"}
+
+
+def test_an_absurd_price_is_an_invalid_event(
+    api: TestClient[Any], participant: UUID, clock: SimulatedClock
+) -> None:
+    refused = post(api, event(participant, "evt-7", price=10**25), clock)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_event"
+
+
 def test_rules_refuse_what_the_platform_should_not_have_sold(
     api: TestClient[Any], programme: Programme, clock: SimulatedClock
 ) -> None:

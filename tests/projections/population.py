@@ -1,7 +1,8 @@
 """Synthetic applicants taken through the real application service and step runner.
 
 Each person's fate is drawn from a seeded generator: bounced or never-verified email,
-a NIK typo in the province digits corrected later, under age, student, on the DTKS list,
+a NIK typo in the province digits corrected later, under age (refused as they submit),
+student, on the DTKS list,
 a family card already holding two applicants, a technical delay, face checks that fail
 on quality or distance, go to review and get overridden, a retried selfie, a wrong OTP,
 then waves (selected or not, a second wave), training, payment, revocation, a dispute.
@@ -28,7 +29,7 @@ from prakerja.clients.fakes import (
     RegistryRecord,
 )
 from prakerja.domain.contact import EmailAddress, PhoneNumber
-from prakerja.domain.errors import DomainError
+from prakerja.domain.errors import DomainError, UnderMinimumAge
 from prakerja.domain.nik import Nik, Sex, compose_nik
 from prakerja.domain.stages import Stage, StageStatus, Step
 from prakerja.face.matching import FacePolicy
@@ -158,7 +159,8 @@ class Population:
     def _identity(self, applicant_id: UUID, rng: random.Random, person: Person) -> bool:
         index = person.index
         province = PROVINCES[index % len(PROVINCES)]
-        born = dt.date(2010, 5, 17) if rng.random() < 0.04 else dt.date(1990, 1, 1 + index % 27)
+        adult = dt.date(1986 + index % 9, 1, 1 + index % 27)
+        born = dt.date(2010, 5, 17) if rng.random() < 0.04 else adult
         sex = Sex.FEMALE if index % 2 else Sex.MALE
         nik = compose_nik(
             regency_code=f"{province}01", district="02", birth_date=born, sex=sex, serial=index + 1
@@ -176,14 +178,18 @@ class Population:
             other = PROVINCES[(index + 1) % len(PROVINCES)]
             typed = Nik.parse(other + nik.value[2:])
         for attempt in (1, 2):
-            self.applicants.submit_identity(
-                applicant_id,
-                nik=typed.value,
-                kk_number=kk,
-                full_name="Nama Sintetis",
-                birth_date=born,
-                mother_maiden_name="Ibu",
-            )
+            try:
+                self.applicants.submit_identity(
+                    applicant_id,
+                    nik=typed.value,
+                    kk_number=kk,
+                    full_name="Nama Sintetis",
+                    birth_date=born,
+                    mother_maiden_name="Ibu",
+                )
+            except UnderMinimumAge:
+                assert born != adult
+                return False  # nothing is recorded, and nothing the person could correct
             delay = rng.random() < 0.05
             self._work(applicant_id, delay=delay)
             if delay:

@@ -104,24 +104,26 @@ def test_looser_face_thresholds_re_decide_every_current_face_decision(
     assert changes == expected
 
 
-def test_a_lower_minimum_age_and_a_removed_list(populated: Container) -> None:
+def test_a_higher_minimum_age_and_a_removed_list(populated: Container) -> None:
+    """Minors are refused as they submit (no evidence to re-decide): the age rule is
+    previewed raised, on the ages the registry reported for the identities it accepted."""
     catch_up(populated)
-    under_age, dtks_only = set(), set()
+    too_young, dtks_only = set(), set()
     for applicant_id, events in reference.histories(populated).items():
         applicant = reference.final(events)
         identity = applicant.stages[Stage.IDENTITY]
-        codes = [r["code"] for r in identity.reasons]
-        if identity.status is StageStatus.FAILED and codes == ["under_minimum_age"]:
-            under_age.add((applicant_id, "identity"))
+        ages = [e.evidence["age_years"] for e in events if isinstance(e, Applicant.NikValidated)]
+        if identity.status is StageStatus.PASSED and ages and ages[-1] < 36:
+            too_young.add((applicant_id, "identity"))
         exclusion = applicant.stages[Stage.EXCLUSION]
         listed = [r.get("measured") for r in exclusion.reasons]
         if exclusion.status is StageStatus.FAILED and listed == ["dtks"]:
             dtks_only.add((applicant_id, "exclusion"))
-    assert under_age
+    assert too_young
     assert dtks_only
-    younger = run(populated, PolicyChange(minimum_age=15))
-    assert set(younger) == under_age
-    assert set(younger.values()) == {("failed", "passed")}
+    older = run(populated, PolicyChange(minimum_age=36))
+    assert set(older) == too_young
+    assert set(older.values()) == {("passed", "failed")}
     assert set(run(populated, PolicyChange(lists_removed=frozenset({"dtks"})))) == dtks_only
 
 
@@ -129,7 +131,7 @@ def test_the_log_and_the_read_model_give_the_same_preview(populated: Container) 
     catch_up(populated)
     assert populated.pool is not None
     policy = PolicyChange(
-        face_accept_max_distance=0.47, minimum_age=15, lists_removed=frozenset({"dtks"})
+        face_accept_max_distance=0.47, minimum_age=36, lists_removed=frozenset({"dtks"})
     )
     source = event_table(populated.applicants, populated.pool, READ_MODELS["decisions"])
     from_log = preview(policy, evidence_from_log(source, populated.pool, page_size=33))

@@ -24,7 +24,14 @@ from prakerja.domain.review import (
 from prakerja.domain.review_flags import REPEATED_DELAYS, FlagKind, review_flags
 from prakerja.domain.rules import NOT_IN_SCHOOL, REGISTRY_MATCH, Rule
 from prakerja.domain.stages import Stage, StageStatus, Step
-from tests.domain.test_applicant import email_verified, failed, identity, identity_valid, passed
+from tests.domain.test_applicant import (
+    TODAY,
+    email_verified,
+    failed,
+    identity,
+    identity_valid,
+    passed,
+)
 
 NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
 WHY = "A justification long enough to mean something."
@@ -160,7 +167,7 @@ def test_a_face_in_the_review_band_is_flagged_with_its_decision() -> None:
 
 def test_a_dispute_names_the_rejection_and_only_rejections_by_automation() -> None:
     applicant = email_verified()
-    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+    applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     with pytest.raises(TransitionNotAllowed) as nothing:
         applicant.dispute_decision(Stage.IDENTITY, 1, "The registry is wrong about me.")
     assert nothing.value.code == "nothing_to_dispute"
@@ -182,7 +189,7 @@ def test_a_dispute_names_the_rejection_and_only_rejections_by_automation() -> No
         {"code": "full_name_mismatch"},
     )
     with pytest.raises(TransitionNotAllowed) as locked:
-        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True)
+        applicant.submit_identity(identity(), nik_agrees_with_birth_date=True, today=TODAY)
     assert locked.value.code == "identity_locked"
     applicant.override_decision(Stage.IDENTITY, StageStatus.FAILED, rejected_at, "rina", WHY, None)
     with pytest.raises(TransitionNotAllowed) as again:
@@ -213,3 +220,17 @@ def test_an_override_can_decide_a_long_delayed_stage() -> None:
     applicant.override_decision(Stage.EDUCATION, StageStatus.PASSED, 5, "rina", WHY, "dewi")
     assert applicant.stage(Stage.EDUCATION).status is StageStatus.PASSED
     assert Step.CHECK_EDUCATION not in applicant.outstanding_work()  # no more retries
+
+
+def test_a_case_refused_for_good_waits_for_no_reviewer_but_on_its_refusal() -> None:
+    applicant = identity_valid()
+    applicant.upload_selfie(uuid4(), "ab" * 32, "image/jpeg", 640, 480)
+    applicant.record_face_check(1, failed(Rule("face.match", 1), "review_band"), review=True)
+    events = applicant.collect_events()
+    assert set(review_flags(events)) == {Stage.FACE}
+    applicant.record_education_check(failed(NOT_IN_SCHOOL, "enrolled_student"))
+    events += applicant.collect_events()
+    assert review_flags(events) == {}  # its selfie is not worth a reviewer's time now
+    applicant.dispute_decision(Stage.EDUCATION, applicant.version, "I left school in 2019.")
+    events += applicant.collect_events()
+    assert set(review_flags(events)) == {Stage.EDUCATION, Stage.FACE}

@@ -62,3 +62,27 @@ def test_logs_never_carry_personal_data(tmp_path: Path, capsys: pytest.CaptureFi
     for secret in ("3201015507900001", "Siti Aminah", "siti@example.com"):
         assert secret not in line
     structlog.reset_defaults()
+
+
+def test_names_with_an_at_sign_are_kept_and_emails_are_masked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("funnel@3", "cases@2", "read_models@12", "review_queue@1.2"):
+        assert mask_text(f"follower {name} started.") == f"follower {name} started."
+    emails = (
+        "budi@example.com",
+        "siti.aminah+prakerja@mail.co.id",
+        "a_b@sub-domain.example.org",
+        "joko@xn--80ak6aa92e.xn--p1ai",
+        "dewi@contoh.indonesia",
+        "putu@bücher.example",
+    )
+    for email in emails:
+        masked = mask_text(f"sent to {email}, twice")
+        assert email not in masked and masked.endswith(", twice"), masked
+        assert "***@" in masked
+    configure_logging(Settings(data_dir=tmp_path, log_format="json"))
+    structlog.get_logger("test").info("follower started", follower="cases@2", to="x@example.com")
+    record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert record["follower"] == "cases@2" and record["to"] == "x***@example.com"
+    structlog.reset_defaults()

@@ -19,6 +19,8 @@ from prakerja.simulators import (
     PopulationRates,
     TypoField,
 )
+from prakerja.simulators.config import SimulatorConfig
+from prakerja.simulators.population import REFERENCE_DATE
 
 AS_OF = dt.date(2020, 4, 11)
 SAMPLE = 20_000
@@ -242,3 +244,10 @@ def test_person_out_of_range_is_an_error() -> None:
         population.person(10)
     with pytest.raises(ValueError, match="size"):
         Population(1, 0)
+
+
+def test_the_default_population_does_not_depend_on_the_day_it_is_made() -> None:
+    # NIKs embed the birth date: ages counted on "today" gave other people every day.
+    assert Population(2020, 100).as_of == REFERENCE_DATE
+    assert SimulatorConfig().as_of == REFERENCE_DATE
+    assert Population(2020, 100).person(7) == Population(2020, 100, as_of=REFERENCE_DATE).person(7)

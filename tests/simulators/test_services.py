@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -350,3 +351,24 @@ def _statuses(seed: int) -> list[int]:
 def test_fault_decisions_follow_the_seed() -> None:
     assert _statuses(7) == _statuses(7)
     assert _statuses(7) != _statuses(8)
+
+
+def test_reading_messages_can_wait_for_the_first_one(
+    http: httpx.Client, simulators: RunningSimulators
+) -> None:
+    url = f"{simulators.urls.sms}/messages"
+    to = "0812 3456 7003"
+    sender = threading.Timer(
+        0.3, lambda: httpx.post(url, json={"to": to, "text": "late", "idempotency_key": "late"})
+    )
+    sender.start()
+    began = time.monotonic()
+    waited = http.get(url, params={"to": to, "wait": 5}).json()
+    sender.join()
+
+    assert [m["text"] for m in waited["messages"]] == ["late"]
+    assert time.monotonic() - began < 4
+    nobody = http.get(url, params={"to": "0812 3456 7004", "wait": 0.2}).json()
+    assert nobody == {"messages": []}
+    too_long = http.get(url, params={"to": to, "wait": 121})
+    assert too_long.status_code == 400

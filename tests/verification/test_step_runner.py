@@ -169,6 +169,20 @@ def test_a_student_and_an_excluded_person_are_rejected_for_good(
     assert applicant.final_rejection is Stage.EDUCATION
 
 
+def test_no_code_is_sent_to_a_case_refused_for_good_after_asking_for_it(
+    applicants: Applicants, runner: StepRunner, services: Services
+) -> None:
+    services.education.enroll(Nik.parse(NIK), EducationLevel.SCHOOL)  # type: ignore[attr-defined]
+    applicant_id = with_identity(applicants, runner)
+    applicants.request_otp(applicant_id, "+6281234567890")
+    runner.run(Step.VALIDATE_NIK, applicant_id)
+    runner.run(Step.CHECK_EDUCATION, applicant_id)
+    assert runner.run(Step.SEND_OTP, applicant_id) is Outcome.NOTHING_TO_DO
+    assert services.sms.sent == []  # type: ignore[attr-defined]
+    assert runner.run(Step.CHECK_EXCLUSIONS, applicant_id) is Outcome.RECORDED
+    assert applicants.get(applicant_id).outstanding_work() == []
+
+
 def test_technical_faults_are_retried_then_delayed_never_rejected(
     applicants: Applicants, runner: StepRunner, registry: FakeCivilRegistry
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -10,14 +11,14 @@ import structlog
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
+from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
+from prakerja.api.openapi import openapi_config
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
 from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
@@ -25,13 +26,21 @@ from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
 
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]+")
+
 
 class RequestContext(ASGIMiddleware):
-    """Give every request an id, bound into every log line written while it runs."""
+    """Give every request an id, bound into every log line written while it runs.
+
+    A caller's ``X-Request-Id`` is kept (its first 64 bytes) when it is a plain token;
+    anything else (bytes that are not UTF-8, control characters, spaces) would forge log
+    lines or the response's header, so the request gets an id of its own instead.
+    """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        headers = dict(scope.get("headers", []))
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        offered = dict(scope.get("headers", [])).get(b"x-request-id", b"")[:64]
+        plain = _REQUEST_ID.fullmatch(offered) is not None
+        request_id = offered.decode("ascii") if plain else uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id)
 
         async def send_with_id(message: Any) -> None:
@@ -64,19 +73,6 @@ def create_app(container: Container) -> Litestar:
         "review_queue": Provide(lambda: container.review_queue, sync_to_thread=False),
         "access_log": Provide(lambda: container.access_log, sync_to_thread=False),
     }
-    openapi = OpenAPIConfig(
-        title="prakerja",
-        version="1",
-        description="Applicant case management for a pre-employment benefit programme.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
-        components=Components(
-            security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            }
-        ),
-        security=[{"BearerToken": []}],
-    )
     # Rate limits count after authorisation: only callers allowed on a route count.
     limits = RequestLimits(
         container.counters, settings.limits, settings.mode, lambda: container.applicants.clock()
@@ -87,6 +83,7 @@ def create_app(container: Container) -> Litestar:
             Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
         ],
         dependencies=dependencies,
+        request_class=ApiRequest,
         middleware=[RequestContext()],
         on_app_init=[jwt_auth.on_app_init],
         state=State({STATE_KEY: limits}),
@@ -95,7 +92,10 @@ def create_app(container: Container) -> Litestar:
             LimitExceeded: on_limit_exceeded,
             **REVIEW_EXCEPTION_HANDLERS,
         },
-        openapi_config=openapi,
+        openapi_config=openapi_config(),
         request_max_body_size=1024 * 1024,
         debug=False,
+        # Logging is configured once, by the entry point (structlog, masked); Litestar's
+        # default would set the root logger to INFO with a format of its own.
+        logging_config=LoggingConfig(configure_root_logger=False),
     )

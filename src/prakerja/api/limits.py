@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from litestar import Request
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
+from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Response
 
@@ -150,10 +150,11 @@ def on_limit_exceeded(request: Request[Any, Any, Any], exc: LimitExceeded) -> Re
 
 
 async def _json_body(connection: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The JSON body, if it is one; Litestar keeps it for the handler to parse again."""
+    """The JSON body, if it is one, decoded as the handler will decode it (and kept for
+    it); an undecodable one counts by the client alone, and the handler refuses it."""
     try:
-        parsed = json.loads(await connection.body() or b"{}")
-    except ValueError:
+        parsed = await connection.json()
+    except SerializationException:
         return {}
     return parsed if isinstance(parsed, dict) else {}
 

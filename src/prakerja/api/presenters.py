@@ -98,6 +98,8 @@ def overall_status(applicant: Applicant) -> str:
 
 
 def next_actions(applicant: Applicant) -> list[str]:
+    if applicant.is_closed:
+        return []
     actions = []
     for stage in (Stage.EMAIL, Stage.IDENTITY, Stage.FACE, Stage.PHONE):
         action = _NEXT_ACTION[stage].get(applicant.stages[stage].status)

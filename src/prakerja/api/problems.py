@@ -16,6 +16,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from prakerja.application.applicants import ConcurrentUpdate
+from prakerja.clients.errors import ServiceContractError, TransientServiceFault
 from prakerja.domain.errors import (
     AlreadyTaken,
     DomainError,
@@ -48,6 +49,9 @@ _HTTP_CODES = {
     429: "too_many_requests",
     503: "service_unavailable",
 }
+
+
+_SERVICE_RETRY_S = 30
 
 
 class ProblemError(Exception):
@@ -109,6 +113,24 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     return problem(status, code, str(exc.detail), request)
 
 
+def on_service_down(request: Request[Any, Any, Any], exc: TransientServiceFault) -> Response[Any]:
+    """An external service that does not answer now: the caller may retry."""
+    wait = max(1, round(exc.retry_after_s or _SERVICE_RETRY_S))
+    detail = f"The {exc.service} service is not answering; try again later."
+    return problem(
+        503, "service_unavailable", detail, request, service=exc.service, retry_after=wait
+    )
+
+
+def on_service_contract(
+    request: Request[Any, Any, Any], exc: ServiceContractError
+) -> Response[Any]:
+    """An external service answered what the contract does not allow: logged, and no retry."""
+    _log.error("service broke its contract", service=exc.service, operation=exc.operation)
+    detail = f"The {exc.service} service gave an answer we cannot use; it was logged."
+    return problem(502, "bad_gateway", detail, request, service=exc.service)
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     _log.error(
         "unhandled error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc
@@ -132,5 +154,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ProblemError: on_problem,
     ValidationException: on_validation,
     HTTPException: on_http,
+    TransientServiceFault: on_service_down,
+    ServiceContractError: on_service_contract,
     Exception: on_unexpected,
 }

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.schemas import POSITION_HELP, token
+from prakerja.api.text import Prose
 from prakerja.application.review import ReviewWritten
 from prakerja.application.review_case import Case, TrailStep
 from prakerja.application.review_queue import QueueEntry
@@ -34,7 +35,7 @@ class TakeIn(_Body):
 
 
 class Justification(_Body):
-    justification: str = Field(min_length=MIN_JUSTIFICATION, max_length=MAX_JUSTIFICATION)
+    justification: Prose = Field(min_length=MIN_JUSTIFICATION, max_length=MAX_JUSTIFICATION)
 
 
 class DecisionIn(Justification):
@@ -43,7 +44,7 @@ class DecisionIn(Justification):
 
 class DisputeIn(_Body):
     stage: Literal["identity", "education", "exclusion"]
-    statement: str = Field(min_length=10, max_length=2000)
+    statement: Prose = Field(min_length=10, max_length=2000)
 
 
 class ReviewOut(BaseModel):

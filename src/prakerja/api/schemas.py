@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
+from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from prakerja.api.text import Line
 from prakerja.eventstore.position import Position
 
 POSITION_HELP = (
@@ -26,19 +29,19 @@ class Body(BaseModel):
 
 
 class Registration(Body):
-    email: str = Field(max_length=320, examples=["budi.santoso@example.com"])
-    password: str = Field(max_length=256)
+    email: Line = Field(max_length=320, examples=["budi.santoso@example.com"])
+    password: Line = Field(max_length=256)
     language: Literal["id", "en"] = "id"
 
 
 class Login(Body):
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=256)
+    email: Line = Field(max_length=320)
+    password: Line = Field(max_length=256)
 
 
 class StaffLogin(Body):
-    username: str = Field(max_length=100)
-    password: str = Field(max_length=256)
+    username: Line = Field(max_length=100)
+    password: Line = Field(max_length=256)
 
 
 class TokenOut(BaseModel):
@@ -54,15 +57,15 @@ class Registered(TokenOut):
 
 
 class EmailToken(Body):
-    token: str = Field(max_length=200)
+    token: Line = Field(max_length=200)
 
 
 class IdentityIn(Body):
-    nik: str = Field(max_length=32, examples=["3201015507900001"])
-    kk_number: str = Field(max_length=32)
-    full_name: str = Field(max_length=200)
+    nik: Line = Field(max_length=32, examples=["3201015507900001"])
+    kk_number: Line = Field(max_length=32)
+    full_name: Line = Field(max_length=200)
     birth_date: dt.date
-    mother_maiden_name: str = Field(max_length=200)
+    mother_maiden_name: Line = Field(max_length=200)
 
 
 class Accepted(BaseModel):
@@ -71,12 +74,22 @@ class Accepted(BaseModel):
     warnings: list[dict[str, Any]] = []
 
 
+@dataclass
+class SelfieForm:
+    """The selfie's multipart form: the photo is the file in the field ``data``.
+
+    Named, not "any file in the form": a form with no file (or one under another name)
+    is then refused by validation, as a 400 problem."""
+
+    data: UploadFile
+
+
 class PhoneIn(Body):
-    phone: str = Field(max_length=32, examples=["0812 3456 7890"])
+    phone: Line = Field(max_length=32, examples=["0812 3456 7890"])
 
 
 class OtpIn(Body):
-    code: str = Field(max_length=12)
+    code: Line = Field(max_length=12)
 
 
 class Text(BaseModel):

@@ -21,11 +21,13 @@ from prakerja.domain.decisions import Decision
 from prakerja.domain.errors import (
     AlreadyTaken,
     DomainError,
+    IncorrectCode,
     InvalidCredentials,
     InvalidInput,
     NotFound,
 )
 from prakerja.domain.identity import Identity
+from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
 from prakerja.eventstore.position import Position, written_at
@@ -200,7 +202,9 @@ class Applicants(Application[UUID]):
 
         def command(applicant: Applicant) -> tuple[Aggregate, ...]:
             previous = applicant.identity.nik if applicant.identity else None
-            applicant.submit_identity(identity, nik_agrees_with_birth_date=agrees)
+            applicant.submit_identity(
+                identity, nik_agrees_with_birth_date=agrees, today=programme_day(self.clock())
+            )
             changed: list[Aggregate] = [applicant]
             if previous is not None and previous != identity.nik:
                 old = self._find_key(KeyKind.NIK, previous)
@@ -213,6 +217,10 @@ class Applicants(Application[UUID]):
         written = self.update(applicant_id, command, taken=(KeyKind.NIK, identity.nik))
         warnings = () if agrees else ("nik_birth_date_mismatch",)
         return IdentityAccepted(written.applicant_id, written.position, warnings)
+
+    def check_selfie_allowed(self, applicant_id: UUID) -> None:
+        """Refuse a selfie before its bytes are stored: a case that cannot take one keeps none."""
+        self.get(applicant_id).check_selfie_allowed()
 
     def record_selfie(
         self,
@@ -265,7 +273,7 @@ class Applicants(Application[UUID]):
                 return (current,)
 
             self.update(applicant_id, failure)
-            raise InvalidCredentials("The code is not correct.", code="invalid_otp")
+            raise IncorrectCode("The code is not correct.")
 
         def success(current: Applicant) -> tuple[Aggregate, ...]:
             phone = current.verify_phone(
@@ -284,12 +292,21 @@ class Applicants(Application[UUID]):
     # ----------------------------------------------------------------- queries
 
     def get(self, applicant_id: UUID, version: int | None = None) -> Applicant:
+        """The case now, or as it stood at ``version`` (one it has reached)."""
         try:
             applicant: object = self.repository.get(applicant_id, version=version)
         except AggregateNotFoundError:
             raise NotFound("No such applicant.", code="applicant_not_found") from None
         if not isinstance(applicant, Applicant):
             raise NotFound("No such applicant.", code="applicant_not_found")
+        if version is not None and applicant.version < version:
+            # The store answers the latest state for a version beyond it: never pass that
+            # off as the state at a version the case has not reached.
+            raise NotFound(
+                f"The case has no version {version} yet.",
+                code="version_not_found",
+                latest_version=applicant.version,
+            )
         return applicant
 
     def history(self, applicant_id: UUID) -> list[Aggregate.Event]:

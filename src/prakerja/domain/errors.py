@@ -36,6 +36,18 @@ class InvalidPhone(InvalidInput):
     code = "invalid_phone"
 
 
+class IncorrectCode(InvalidInput):
+    """Raised when a one-time code is not the one sent (the session itself is fine)."""
+
+    code = "otp_incorrect"
+
+
+class UnderMinimumAge(InvalidInput):
+    """Raised when the declared birth date makes the applicant younger than the minimum age."""
+
+    code = "under_minimum_age"
+
+
 class InvalidEmail(InvalidInput):
     """Raised when an email address is not deliverable in form."""
 
@@ -46,6 +58,12 @@ class TransitionNotAllowed(DomainError):
     """Raised when the applicant's current state does not allow the requested step."""
 
     code = "transition_not_allowed"
+
+
+class CaseClosed(TransitionNotAllowed):
+    """Raised when the applicant acts on a final case: refused for good, or revoked."""
+
+    code = "case_closed"
 
 
 class AlreadyTaken(DomainError):

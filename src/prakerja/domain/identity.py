@@ -48,6 +48,11 @@ class Identity:
             )
         return cls(parsed.value, kk, name, birth_date, mother), parsed
 
+    def age_on(self, day: dt.date) -> int:
+        """Full years on ``day``; born on 29 February, one is a year older on 1 March."""
+        born = self.birth_date
+        return day.year - born.year - int((day.month, day.day) < (born.month, born.day))
+
     @property
     def masked_nik(self) -> str:
         return mask_nik(self.nik)

@@ -30,6 +30,13 @@ from prakerja.domain.rules import (
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 """Western Indonesian Time: the decree's date and its deadline are Jakarta dates."""
 
+
+def programme_day(moment: dt.datetime) -> dt.date:
+    """The Jakarta (WIB) date of a moment, the programme's day (for ages, decrees and
+    reports): from 17:00 UTC it is already tomorrow."""
+    return moment.astimezone(WIB).date()
+
+
 _NAMESPACE = UUID("0b8a3c2e-6d1f-4f4e-a0a8-4c3f9d2e7b61")
 
 

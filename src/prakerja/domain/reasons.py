@@ -61,7 +61,7 @@ _CATALOGUE: dict[str, Message] = {
         "Two applicants from the same family card have already applied.",
     ),
     # phone
-    "invalid_otp": Message("Kode OTP salah.", "The OTP code is wrong."),
+    "otp_incorrect": Message("Kode OTP salah.", "The OTP code is wrong."),
     # programme
     "no_training_within_30_days": Message(
         "Kepesertaan dicabut karena tidak membeli pelatihan dalam 30 hari setelah SK.",

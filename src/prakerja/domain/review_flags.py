@@ -8,7 +8,9 @@ A stage is flagged for review when its latest event is one of:
 * the ``REPEATED_DELAYS``-th technical delay in a row (``VerificationDelayed``).
 
 Any later event on that stage (a new decision, a resubmission, an override) clears the
-flag. Every flag names the automated decision a reviewer confirms or replaces: the
+flag. A case refused for good keeps only the flags of its eligibility checks (the
+refusal disputed, a check delayed): its face waits for nobody until a dispute reopens
+the case. Every flag names the automated decision a reviewer confirms or replaces: the
 event and its version. The commands (is this case still flagged, by which decision?)
 and the review queue's follower both use this one function, so they cannot disagree.
 """
@@ -24,7 +26,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from prakerja.domain.applicant import Applicant
-from prakerja.domain.stages import Stage, StageStatus
+from prakerja.domain.stages import CORRECTABLE, Stage, StageStatus
 
 REPEATED_DELAYS = 3
 """After this many technical delays in a row, a person looks at the case."""
@@ -78,7 +80,9 @@ def review_flags(events: Iterable[Aggregate.Event]) -> dict[Stage, Flag]:
     """The stages flagged for review after these events (one applicant's, in order)."""
     flags: dict[Stage, Flag] = {}
     decisions: dict[int, Aggregate.Event] = {}
+    applicant: Any = None
     for recorded in events:
+        applicant = recorded.mutate(applicant)
         for stage in _touched(recorded):
             flags.pop(stage, None)
         if type(recorded) in _DECISIONS or isinstance(recorded, Applicant.DecisionOverridden):
@@ -86,6 +90,8 @@ def review_flags(events: Iterable[Aggregate.Event]) -> dict[Stage, Flag]:
         flag = _raised(recorded, flags, decisions)
         if flag is not None:
             flags[flag.stage] = flag
+    if isinstance(applicant, Applicant) and applicant.is_closed:
+        return {stage: flag for stage, flag in flags.items() if stage not in CORRECTABLE}
     return flags
 
 

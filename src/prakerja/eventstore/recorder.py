@@ -40,7 +40,10 @@ from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from prakerja.eventstore.position import Position, RecordedId, log_cursor
+from prakerja.eventstore.position import START, Position, RecordedId, log_cursor
+
+MAX_ID = 2**63 - 1
+"""No transaction id or notification id of the log is above PostgreSQL's ``bigint``."""
 
 _BELOW_HORIZON = SQL("transaction_id < pg_snapshot_xmin(pg_current_snapshot())")
 """Rows of transactions older than every transaction still running: all settled."""
@@ -185,6 +188,23 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
             return None
         return Position(int(row["transaction_id"]), int(row["notification_id"]))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def log_end(self) -> tuple[int, int]:
+        """(the next transaction id to be given out, the highest notification id)."""
+        with self.datastore.get_connection() as conn:
+            row = (
+                log_cursor(conn)
+                .execute(
+                    SQL(
+                        "SELECT pg_snapshot_xmax(pg_current_snapshot()) AS given_out,"
+                        " coalesce(max(notification_id), 0) AS newest FROM {}"
+                    ).format(self._table)
+                )
+                .fetchone()
+            )
+        assert row is not None
+        return int(row["given_out"]), int(row["newest"])
+
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
     ) -> Subscription[ApplicationRecorder]:
@@ -195,16 +215,26 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
 
 
 def position_from_token(recorder: ApplicationRecorder, token: str) -> Position | None:
-    """The position a client sent back: the pair, or a bare notification id, whose pair
-    is looked up (None: no event has it). The in-memory store writes one save at a
-    time, so there an id alone is its position."""
-    if "." in token:
-        return Position.parse(token)
-    notification_id = int(token)
-    if isinstance(recorder, TransactionOrderedRecorder):
-        found: Position | None = recorder.position_of(notification_id)
+    """The position a client sent back: the pair, or a bare notification id (0: the
+    start), whose pair is looked up. None: no write returned it (no event has that id,
+    or its transaction id was never given out). The in-memory store writes one save at
+    a time, so there an id alone is its position."""
+    bare = "." not in token
+    position = Position(0, int(token)) if bare else Position.parse(token)
+    if max(position) > MAX_ID:
+        return None
+    if bare and position.notification_id == 0:
+        return START
+    if not isinstance(recorder, TransactionOrderedRecorder):
+        newest = recorder.max_notification_id() or 0
+        return position if position.notification_id <= newest else None
+    if bare:
+        found: Position | None = recorder.position_of(position.notification_id)
         return found
-    return Position(0, notification_id)
+    given_out, newest = recorder.log_end()
+    if position.transaction_id >= given_out or position.notification_id > newest:
+        return None
+    return position
 
 
 def _stable_order(event: StoredEvent) -> tuple[Any, int]:

@@ -9,6 +9,7 @@ the models' memory between them.
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,11 @@ def load_models() -> FaceModels:
     with _lock:
         if _loaded is None:
             import dlib
-            import face_recognition.api as api
+
+            with warnings.catch_warnings():
+                # face_recognition_models imports pkg_resources, deprecated by setuptools.
+                warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+                import face_recognition.api as api
 
             _loaded = FaceModels(
                 api=api,

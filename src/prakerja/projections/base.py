@@ -9,7 +9,6 @@ live one; readers query views in the ``reports`` schema that point at the live v
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -18,18 +17,17 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 import psycopg
 from eventsourcing.utils import get_topic
 
+from prakerja.domain.programme import WIB, programme_day
 from prakerja.projections.decoding import Decoded, Fields, decoded
 from prakerja.projections.follower import EventFailed, Logged
 from prakerja.projections.tables import Table
 
 S = TypeVar("S")
 
-DAY_ZONE = dt.timezone(dt.timedelta(hours=7), "WIB")
+DAY_ZONE = WIB
 """Days in reports are Jakarta days (WIB), the programme's working day."""
 
-
-def day_of(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(DAY_ZONE).date()
+day_of = programme_day
 
 
 def schema_name(kind: str, version: int) -> str:

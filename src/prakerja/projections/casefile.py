@@ -98,6 +98,10 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
     def overall_status(self) -> str:
         return self.overall_status_of(self.statuses())
 
+    def is_closed(self, statuses: list[str]) -> bool:
+        """As :attr:`prakerja.domain.applicant.Applicant.is_closed` says it for the aggregate."""
+        return self.membership == "revoked" or any(statuses[i] == FAILED for i in _FINAL)
+
     def overall_status_of(self, statuses: list[str]) -> str:
         """As :func:`prakerja.api.presenters.overall_status` says it for the aggregate."""
         if self.membership != "none":
@@ -113,7 +117,10 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
         return "in_progress"
 
     def next_actions(self, statuses: list[str] | None = None) -> list[str]:
-        email, identity, _, _, face, phone = statuses or self.statuses()
+        statuses = statuses or self.statuses()
+        if self.is_closed(statuses):
+            return []
+        email, identity, _, _, face, phone = statuses
         actions = []
         if email in (PENDING, FAILED):
             actions.append("verify_email" if email == PENDING else "change_email")
@@ -123,7 +130,7 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
             actions.append("upload_selfie" if face == NOT_STARTED else "upload_new_selfie")
         if phone in (NOT_STARTED, PENDING):
             actions.append("verify_phone" if phone == NOT_STARTED else "enter_otp")
-        verified = (statuses or self.statuses()).count(PASSED) == len(_ORDER)
+        verified = statuses.count(PASSED) == len(_ORDER)
         if verified and self.membership in ("none", "not_selected"):
             actions.append("join_wave")
         return actions
@@ -139,10 +146,16 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
         return list(dict.fromkeys(codes)) if len(codes) > 1 else codes
 
     def waiting(self, statuses: list[str] | None = None) -> list[Waiting]:
-        """Every open stage, and whether automation or the applicant is owed the next step."""
+        """Every open stage, and whether automation or the applicant is owed the next step.
+
+        A closed case waits only on its eligibility checks under way, as the aggregate's
+        ``outstanding_work`` says: its other stages may read open, but nobody owes them.
+        """
+        statuses = statuses or self.statuses()
+        closed = self.is_closed(statuses)
         rows = []
-        for stage, status in zip(_ORDER, statuses or self.statuses(), strict=True):
-            if status not in _OPEN:
+        for index, (stage, status) in enumerate(zip(_ORDER, statuses, strict=True)):
+            if status not in _OPEN or (closed and index not in _FINAL):
                 continue
             if stage == "email":
                 owed = self.emails_sent < self.emails_requested

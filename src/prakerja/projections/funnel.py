@@ -46,7 +46,28 @@ MILESTONES = (
     "training_completed",
     "paid",
 )
-"""The main path, in order: drop-off is measured between neighbours."""
+"""The main path, in order. It is not a chain: the phone can be verified right after the
+email, a selfie uploaded before the NIK is checked, education and exclusions are checked
+side by side. Drop-off is measured from each milestone's :data:`PREREQUISITE`."""
+
+PREREQUISITE = {
+    "email_verified": "registered",
+    "identity_submitted": "email_verified",
+    "nik_valid": "identity_submitted",
+    "education_passed": "nik_valid",
+    "not_excluded": "nik_valid",
+    "selfie_uploaded": "identity_submitted",
+    "face_matched": "selfie_uploaded",
+    "phone_verified": "email_verified",
+    "verified": "phone_verified",
+    "joined_wave": "verified",
+    "selected": "joined_wave",
+    "training_bought": "selected",
+    "training_completed": "training_bought",
+    "paid": "training_completed",
+}
+"""For each milestone, the nearest earlier one that every applicant reaching it reached
+first (the commands refuse it otherwise): the base of its drop-off and conversion."""
 
 SIDE_MILESTONES = ("not_selected", "revoked")
 

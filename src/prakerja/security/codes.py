@@ -12,6 +12,8 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from prakerja.security.comparison import ascii_digits, same_secret
+
 
 class Codes:
     def __init__(self, email_secret: bytes, otp_secret: bytes) -> None:
@@ -29,11 +31,11 @@ class Codes:
     ) -> int | None:
         """The attempt the token was sent with, or None when it is not one we sent."""
         head, _, _ = token.partition(".")
-        if not head.isdigit() or not 1 <= int(head) <= attempts_requested:
+        if not ascii_digits(head) or len(head) > 6 or not 1 <= int(head) <= attempts_requested:
             return None
         attempt = int(head)
         expected = self.email_token(applicant_id, email, attempt)
-        return attempt if hmac.compare_digest(expected, token) else None
+        return attempt if same_secret(expected, token) else None
 
     def otp(self, applicant_id: UUID, phone: str, sequence: int) -> str:
         mac = hmac.new(
@@ -42,4 +44,4 @@ class Codes:
         return f"{int.from_bytes(mac[:8], 'big') % 1_000_000:06d}"
 
     def check_otp(self, applicant_id: UUID, phone: str, sequence: int, code: str) -> bool:
-        return hmac.compare_digest(self.otp(applicant_id, phone, sequence), code.strip())
+        return same_secret(self.otp(applicant_id, phone, sequence), code.strip())

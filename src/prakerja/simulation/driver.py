@@ -20,6 +20,8 @@ from prakerja.simulators.person import Person
 
 PASSWORD = "rahasia-prakerja-1"  # noqa: S105 - synthetic applicants only
 _DECIDED = frozenset({"passed", "failed", "in_review"})
+_CLOSED = frozenset({"case_closed", "membership_revoked"})
+_FINAL_REFUSALS = frozenset({"under_minimum_age"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,9 @@ class Driver:
                 "mother_maiden_name": typed.mother_maiden_name,
             }
             response = self._send("PUT", f"{case}/identity", identity, headers)
+            if response.status_code == 422 and response.json()["code"] in _FINAL_REFUSALS:
+                journey.steps.append(f"identity_refused:{response.json()['code']}")
+                break  # nothing the person could type otherwise
             if response.status_code in (409, 422) and attempt == 1:
                 journey.steps.append(f"identity_refused:{response.json()['code']}")
                 continue  # a typo the form or the uniqueness check caught: type it again
@@ -133,10 +138,7 @@ class Driver:
             if status["identity"] == "passed" or attempt == 2:
                 break
         if self._status(case, headers)["stages"][1]["status"] == "passed":
-            _expect(self._post(f"{case}/phone/otp", {"phone": typed.phone}, headers), 202)
-            code = self._sms_code(typed.phone)
-            _expect(self._post(f"{case}/phone/verification", {"code": code}, headers), 200)
-            journey.steps.append("phone_verified")
+            self._phone(typed.phone, journey, case, headers)
             self._wait_for(
                 case, headers, lambda s: s["education"] in _DECIDED and s["exclusion"] in _DECIDED
             )
@@ -160,7 +162,24 @@ class Driver:
             time.sleep(self.poll_s)
         raise StuckCase("no verification email arrived")
 
-    def _sms_code(self, phone: str) -> str:
+    def _phone(self, phone: str, journey: Journey, case: str, headers: dict[str, str]) -> None:
+        """Verify the phone, unless the case is refused for good first (or meanwhile)."""
+        response = self._post(f"{case}/phone/otp", {"phone": phone}, headers)
+        if _closed(response, journey):
+            return
+        _expect(response, 202)
+        code = self._sms_code(phone, case, headers)
+        if code is None:
+            journey.steps.append("phone_code_withheld")  # the case closed: no code was sent
+            return
+        response = self._post(f"{case}/phone/verification", {"code": code}, headers)
+        if _closed(response, journey):
+            return
+        _expect(response, 200)
+        journey.steps.append("phone_verified")
+
+    def _sms_code(self, phone: str, case: str, headers: dict[str, str]) -> str | None:
+        """The code sent, or None once the case no longer waits for one."""
         deadline = time.monotonic() + self.wait_s
         while time.monotonic() < deadline:
             messages = self.http.get(f"{self.endpoints.sms}/messages", params={"to": phone}).json()[
@@ -168,6 +187,8 @@ class Driver:
             ]
             if messages:
                 return str(messages[-1]["text"].split("Prakerja: ")[1][:6])
+            if "enter_otp" not in self._status(case, headers)["next_actions"]:
+                return None
             time.sleep(self.poll_s)
         raise StuckCase("no OTP SMS arrived")
 
@@ -205,6 +226,14 @@ class Driver:
                 return response
             time.sleep(float(response.headers.get("Retry-After", "1")))
         return response
+
+
+def _closed(response: httpx.Response, journey: Journey) -> bool:
+    """The case was refused for good: the phone step is over (recorded on the journey)."""
+    if response.status_code != 409 or response.json().get("code") not in _CLOSED:
+        return False
+    journey.steps.append(f"phone_refused:{response.json()['code']}")
+    return True
 
 
 def _expect(response: httpx.Response, status: int) -> None:

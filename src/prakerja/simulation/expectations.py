@@ -10,7 +10,6 @@ from prakerja.simulators.person import IdentityIssue, Person
 _IDENTITY_REASONS = {
     IdentityIssue.NOT_IN_REGISTRY: "nik_not_found",
     IdentityIssue.DATA_MISMATCH: "mother_maiden_name_mismatch",
-    IdentityIssue.MINOR: "under_minimum_age",
 }
 
 
@@ -20,6 +19,9 @@ def expected_stages(person: Person) -> dict[str, tuple[str, str | None]]:
         return {"email": ("failed", "email_bounced")}
     expected: dict[str, tuple[str, str | None]] = {"email": ("passed", None)}
     issue = person.identity_issue
+    if issue is IdentityIssue.MINOR:  # refused as they submit: nothing is recorded
+        expected["identity"] = ("not_started", None)
+        return expected
     if issue in _IDENTITY_REASONS:
         assert issue is not None
         expected["identity"] = ("failed", _IDENTITY_REASONS[issue])
@@ -29,7 +31,8 @@ def expected_stages(person: Person) -> dict[str, tuple[str, str | None]]:
     expected["exclusion"] = (
         ("failed", "on_exclusion_list") if person.exclusions else ("passed", None)
     )
-    expected["phone"] = ("passed", None)
+    if person.education is None and not person.exclusions:
+        expected["phone"] = ("passed", None)  # a case refused for good is sent no code
     return expected
 
 

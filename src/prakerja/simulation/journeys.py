@@ -29,6 +29,8 @@ from prakerja.simulators.person import Person
 _DECIDED = frozenset({"passed", "failed", "in_review"})
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _CORRECTABLE_REFUSALS = frozenset({409, 422})
+_FINAL_REFUSALS = frozenset({"under_minimum_age"})
+_CLOSED = frozenset({"case_closed", "membership_revoked"})
 _ATTEMPTS = 6
 
 
@@ -206,6 +208,9 @@ class _Walk:
                 "mother_maiden_name": typed.mother_maiden_name,
             }
             response = await self._call("PUT", f"{self.case}/identity", identity)
+            if response.code in _FINAL_REFUSALS:  # nothing the person could type otherwise
+                self.outcome.steps.append(f"identity_refused:{response.code}")
+                return False
             if response.status in _CORRECTABLE_REFUSALS and attempt == 1:
                 # The form or the uniqueness check caught the typo at once.
                 self.outcome.steps.append(f"identity_refused:{response.code}")
@@ -233,8 +238,11 @@ class _Walk:
         self.outcome.steps.append(f"selfie_uploaded:{attempt}")
 
     async def _phone(self) -> None:
+        """Ask for a code and type it in, unless the case is refused for good first or meanwhile."""
         phone = self.person.as_typed(2).phone
         response = await self._call("POST", f"{self.case}/phone/otp", {"phone": phone})
+        if self._closed(response):
+            return
         _expect(response, 202)
         started = time.monotonic()
         for delay in self.driver.polling.delays("sms"):
@@ -243,16 +251,28 @@ class _Walk:
                 "GET", f"{self.driver.endpoints.sms}/messages", params={"to": phone}
             )
             messages = response.json()["messages"]
+            if not messages and "enter_otp" not in (await self._status())["next_actions"]:
+                self.outcome.steps.append("phone_code_withheld")  # closed: no code was sent
+                return
             if messages:
                 self.driver.polling.observe("sms", time.monotonic() - started)
                 code = messages[-1]["text"].split("Prakerja: ")[1][:6]
                 response = await self._call(
                     "POST", f"{self.case}/phone/verification", {"code": code}
                 )
+                if self._closed(response):
+                    return
                 _expect(response, 200)
                 self.outcome.steps.append("phone_verified")
                 return
         raise TimeoutError("no OTP SMS arrived")
+
+    def _closed(self, response: Reply) -> bool:
+        """The case was refused for good: the phone step is over (recorded in the steps)."""
+        if response.status != 409 or response.code not in _CLOSED:
+            return False
+        self.outcome.steps.append(f"phone_refused:{response.code}")
+        return True
 
     async def _join(self, wave: int) -> None:
         score = random.Random(self.driver.seed * 7_919 + self.person.index).randint(40, 100)  # noqa: S311

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from prakerja.domain.programme import programme_day
 from prakerja.simulation.client import Client, Reply
 
 
@@ -34,10 +36,13 @@ def draw_seed(seed: int, wave: int) -> str:
 class Ops:
     """An ops account on the API (``opt=ops`` routes)."""
 
-    def __init__(self, http: Client, api: str) -> None:
+    def __init__(
+        self, http: Client, api: str, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self.http = http
         self.api = api
         self.headers: dict[str, str] = {}
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     async def login(self, username: str, password: str) -> None:
         response = await self.http.request(
@@ -49,7 +54,7 @@ class Ops:
         self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     async def open_wave(self, number: int, quota: int, partitions: int, days: int = 7) -> None:
-        now = dt.datetime.now(dt.UTC)
+        now = self._clock()
         spec = {
             "number": number,
             "opens_at": now.isoformat(),
@@ -79,7 +84,9 @@ class Ops:
 
     async def decree(self, number: int, sk_number: str, timeout_s: float = 1800.0) -> str:
         """Record the SK, then wait until every candidate was told; returns the wave status."""
-        body = {"sk_number": sk_number, "sk_date": dt.date.today().isoformat()}
+        # The wave compares the decree's date with the draw's Jakarta date, not UTC's.
+        today = programme_day(self._clock())
+        body = {"sk_number": sk_number, "sk_date": today.isoformat()}
         _expect(await self._post(f"/v1/waves/{number}/decree", body), 202)
         deadline = asyncio.get_running_loop().time() + timeout_s
         status = "decreed"

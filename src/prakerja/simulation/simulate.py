@@ -39,7 +39,7 @@ from prakerja.simulation.polling import Polling
 from prakerja.simulation.results import WAVE, build_report, write_files
 from prakerja.simulation.selfies import MarkedSelfies, RegistryPhotoSelfies, Selfies
 from prakerja.simulation.stack import OPS_USER, Stack, StackOptions
-from prakerja.simulators.population import Population
+from prakerja.simulators.population import REFERENCE_DATE, Population
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _terminate_as_exit() -> Iterator[None]:
 def _simulate(config: SimulationConfig, progress: Progress | None) -> SimulationResult:
     started_at = dt.datetime.now(dt.UTC)
     load_at_start = load_average()
-    as_of = dt.date.today()
+    as_of = REFERENCE_DATE
     options = StackOptions(
         **{
             **asdict(config.stack),

@@ -69,7 +69,8 @@ class StackOptions:
     population: int = 10_000
     rates: PopulationRates = field(default_factory=PopulationRates)
     as_of: str | None = None
-    """ISO date ages are counted on (default: today, in both the simulators and the driver)."""
+    """ISO date ages are counted on (default: the population's reference date, in both the
+    simulators and the driver)."""
     api_processes: int = 2
     verification_processes: int = 1
     verification_threads: int = 12

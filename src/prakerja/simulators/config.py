@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from prakerja.clients.training import DEVELOPMENT_SECRET
-from prakerja.simulators.population import MAX_SIZE
+from prakerja.simulators.population import MAX_SIZE, REFERENCE_DATE
 from prakerja.simulators.rates import PopulationRates
 
 SERVICES = ("dukcapil", "education", "exclusions", "sms", "email", "payments", "training")
@@ -102,8 +102,9 @@ class SimulatorConfig(BaseModel):
     seed: int = 2020
     population_size: int = Field(default=100_000, gt=0, le=MAX_SIZE)
     rates: PopulationRates = PopulationRates()
-    as_of: dt.date = Field(default_factory=dt.date.today)
-    """The day ages are counted on (adults are 18+ then, minors 15-17)."""
+    as_of: dt.date = REFERENCE_DATE
+    """The day ages are counted on (adults are 18+ then, minors 15-17); fixed by default, so
+    the same seed gives the same people on any day."""
     host: str = "127.0.0.1"
     ports: ServicePorts = ServicePorts()
     photos_dir: Path | None = None

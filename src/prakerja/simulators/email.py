@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from prakerja.domain.contact import EmailAddress
@@ -83,10 +83,16 @@ def send_email(
     return EmailAccepted(message_id=sent.message_id, status=sent.status)
 
 
-@get("/messages", sync_to_thread=False)
-def list_emails(to: FromQuery[str], outbox: NamedDependency[Outbox[Email]]) -> EmailList:
+@get("/messages")
+async def list_emails(
+    to: FromQuery[str],
+    outbox: NamedDependency[Outbox[Email]],
+    wait: Annotated[
+        float, Parameter(ge=0, le=120, description="seconds to wait for a first message")
+    ] = 0,
+) -> EmailList:
     """Read back what was sent to one address (for tests and demos)."""
-    return EmailList(messages=outbox.sent_to(_address(to)))
+    return EmailList(messages=await outbox.arrived(_address(to), wait))
 
 
 def create_email_app(population: Population, faults: FaultInjector) -> Litestar:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
@@ -51,3 +53,11 @@ class Outbox(Generic[M]):
 
     def sent_to(self, recipient: str) -> list[M]:
         return list(self._by_recipient.get(recipient, ()))
+
+    async def arrived(self, recipient: str, wait_s: float) -> list[M]:
+        """What was sent to ``recipient``, waiting up to ``wait_s`` for a first message
+        (a demo or a test then needs no guessed sleep while a worker sends it)."""
+        deadline = time.monotonic() + wait_s
+        while not (found := self.sent_to(recipient)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return found

@@ -58,6 +58,10 @@ _PHOTO_REFS = 16**10
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
 _FEMALE_DAY_OFFSET = 40
 
+REFERENCE_DATE = dt.date(2026, 11, 21)
+"""The day the synthetic registry's ages are counted on, by default. Fixed, so that a seed
+gives the same people (NIKs embed the birth date) whatever day it is run on."""
+
 
 @dataclass(frozen=True)
 class _Block:
@@ -76,7 +80,7 @@ class _Block:
 
 
 class Population:
-    """``size`` synthetic people drawn from ``seed``; ages are relative to ``as_of``."""
+    """``size`` synthetic people drawn from ``seed``; ages are counted on ``as_of``."""
 
     def __init__(
         self,
@@ -91,7 +95,7 @@ class Population:
         self.seed = seed
         self.size = size
         self.rates = rates or PopulationRates()
-        self.as_of = as_of or dt.date.today()
+        self.as_of = as_of or REFERENCE_DATE
         self._blocks = AffinePermutation.seeded(_BLOCKS, seed, "block")
         self._phones = AffinePermutation.seeded(_PHONE_SERIALS, seed, "phone")
         self._emails = AffinePermutation.seeded(10 ** max(4, len(str(size - 1))), seed, "email")

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from prakerja.domain.contact import PhoneNumber
@@ -67,10 +67,16 @@ def send_sms(data: JSONBody[SmsRequest], outbox: NamedDependency[Outbox[Sms]]) -
     return SmsAccepted(message_id=sent.message_id)
 
 
-@get("/messages", sync_to_thread=False)
-def list_sms(to: FromQuery[str], outbox: NamedDependency[Outbox[Sms]]) -> SmsList:
+@get("/messages")
+async def list_sms(
+    to: FromQuery[str],
+    outbox: NamedDependency[Outbox[Sms]],
+    wait: Annotated[
+        float, Parameter(ge=0, le=120, description="seconds to wait for a first message")
+    ] = 0,
+) -> SmsList:
     """Read back what was sent to one number (for tests and demos)."""
-    return SmsList(messages=outbox.sent_to(_phone(to)))
+    return SmsList(messages=await outbox.arrived(_phone(to), wait))
 
 
 def create_sms_app(faults: FaultInjector) -> Litestar:

@@ -7,7 +7,7 @@ case as delayed instead of raising, and the dispatcher offers it again later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from uuid import UUID
 
 import dramatiq
@@ -39,8 +39,9 @@ def declare_actors(
     runner: Callable[[], StepRunner],
     settings: VerificationSettings,
     namespace: str = "",
+    queues: Collection[str] = (VERIFICATION_QUEUE, FACE_QUEUE),
 ) -> dict[Step, dramatiq.Actor[..., None]]:
-    """Bind one actor per step to ``broker``; ``runner`` is called lazily in the worker.
+    """Bind one actor per step of ``queues`` to ``broker``; ``runner`` is called lazily.
 
     ``namespace`` prefixes queue and actor names, so several deployments (or test runs)
     can share one broker without taking each other's messages.
@@ -51,6 +52,8 @@ def declare_actors(
 
     actors: dict[Step, dramatiq.Actor[..., None]] = {}
     for step in Step:
+        if queue_of(step) not in queues:
+            continue
         actors[step] = dramatiq.Actor(
             _performer(step, runner, settings.max_retries),
             broker=broker,

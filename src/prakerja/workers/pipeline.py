@@ -97,12 +97,14 @@ def sender(actors: dict[Step, dramatiq.Actor[..., None]]) -> Callable[[Step, UUI
 class InProcessPipeline:
     """Dispatcher, enqueuer and Dramatiq workers inside one process (the embedded default).
 
-    The in-memory broker loses its queue when the process stops; the work ledger does
+    The in-memory brokers lose their queues when the process stops; the work ledger does
     not, and on start everything it holds is offered again.
+
+    A Dramatiq worker owns its broker (one worker per process, on RabbitMQ), so each
+    in-process worker gets an in-memory broker of its own, holding its queue alone.
     """
 
     container: Container
-    broker: dramatiq.Broker = field(default_factory=lambda: build_broker(None))
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
     workers: list[Any] = field(default_factory=list)
@@ -111,7 +113,14 @@ class InProcessPipeline:
         assert self.container.pool is not None, "the pipeline needs PostgreSQL"
         settings = self.container.settings
         runner = cache(lambda: build_runner(self.container))
-        actors = declare_actors(self.broker, runner, settings.verification)
+        actors: dict[Step, dramatiq.Actor[..., None]] = {}
+        for queue, threads in (
+            (VERIFICATION_QUEUE, settings.verification.worker_threads),
+            (FACE_QUEUE, 1),
+        ):
+            broker = build_broker(None)
+            actors |= declare_actors(broker, runner, settings.verification, queues={queue})
+            self.workers.append(dramatiq.Worker(broker, queues={queue}, worker_threads=threads))
         follower = LogFollower(
             self.container.applicants, self.container.pool, Dispatcher(self.container.applicants)
         )
@@ -121,14 +130,6 @@ class InProcessPipeline:
             dt.timedelta(seconds=settings.verification.redelivery_s),
         )
         enqueuer.forget_sent()
-        self.workers = [
-            dramatiq.Worker(
-                self.broker,
-                queues={VERIFICATION_QUEUE},
-                worker_threads=settings.verification.worker_threads,
-            ),
-            dramatiq.Worker(self.broker, queues={FACE_QUEUE}, worker_threads=1),
-        ]
         for worker in self.workers:
             worker.start()
         review_queue = review_queue_follower(self.container.applicants, self.container.pool)
@@ -147,7 +148,7 @@ class InProcessPipeline:
             self.threads.append(thread)
         _log.info("verification pipeline running in-process")
         programme = start_programme(
-            self.container, self.broker, self.stop_event, in_memory_broker=True
+            self.container, build_broker(None), self.stop_event, in_memory_broker=True
         )
         self.threads += programme.threads
         self.workers += programme.workers

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from prakerja.api.access_log import PERSONAL_FIELDS, AccessLog, record_read
 from prakerja.api.auth import Role, public, roles
+from prakerja.api.bounds import MAX_VERSION
 from prakerja.api.deps import principal_of
 from prakerja.api.presenters import history_entry, status_of
 from prakerja.api.problems import ProblemError
@@ -24,6 +24,7 @@ from prakerja.api.schemas import (
     IdentityIn,
     OtpIn,
     PhoneIn,
+    SelfieForm,
     StatusOut,
     token,
 )
@@ -98,12 +99,12 @@ class ApplicantRoutes(Controller):
     def upload_selfie(
         self,
         applicant_id: FromPath[UUID],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[SelfieForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         applicants: NamedDependency[Applicants],
         photos: NamedDependency[PhotoStore],
         settings: NamedDependency[Settings],
     ) -> Accepted:
-        content = data.file.read(settings.selfie_max_bytes + 1)
+        content = data.data.file.read(settings.selfie_max_bytes + 1)
         if len(content) > settings.selfie_max_bytes:
             raise ProblemError(
                 413,
@@ -116,7 +117,7 @@ class ApplicantRoutes(Controller):
             raise ProblemError(413, error.code, str(error)) from None
         except ImageRejected as error:
             raise ProblemError(415, error.code, str(error)) from None
-        applicants.get(applicant_id)  # 404 before storing anything
+        applicants.check_selfie_allowed(applicant_id)  # 404 or 409 before storing anything
         stored = photos.put(applicant_id, content, f"image/{info.format.lower()}")
         written = applicants.record_selfie(
             applicant_id,
@@ -203,7 +204,7 @@ class ApplicantRoutes(Controller):
         self,
         applicant_id: FromPath[UUID],
         applicants: NamedDependency[Applicants],
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
         at: FromQuery[dt.datetime | None] = None,
     ) -> StatusOut:
         if version is not None and at is not None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from prakerja.api.access_log import AccessEntry, AccessLog, AccessQuery
 from prakerja.api.auth import Role, roles
+from prakerja.api.text import PathText
 
 ShownField = Literal[
     "nik",
@@ -72,7 +73,7 @@ class AuditRoutes(Controller):
     )
     def by_staff(
         self,
-        username: FromPath[str],
+        username: PathText,
         access_log: NamedDependency[AccessLog],
         field: FromQuery[ShownField | None] = None,
         since: FromQuery[dt.datetime | None] = None,

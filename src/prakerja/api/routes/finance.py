@@ -8,10 +8,10 @@ from uuid import UUID
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
 from pydantic import BaseModel
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import WaveQuery
 from prakerja.api.problems import ProblemError
 from prakerja.api.routes.waves import PROGRAMME
 from prakerja.application.programme import Programme
@@ -107,7 +107,7 @@ class FinanceRoutes(Controller):
         self,
         container: NamedDependency[Container],
         programme: NamedDependency[Programme],
-        wave: FromQuery[int | None] = None,
+        wave: WaveQuery = None,
     ) -> ReconciliationOut:
         checked = reconcile(programme, provider_of(container), None if wave is None else [wave])
         return ReconciliationOut(

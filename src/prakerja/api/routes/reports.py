@@ -4,8 +4,9 @@ beyond a masked NIK.
 
 Read-your-writes: a client that wrote (and got the log ``position`` back) passes
 ``?after=<position>``; the read waits, up to ``projections.read_wait_s``, until the read
-model has processed it, else answers 503 ``read_model_behind``. Every answer carries
-the read model's ``position`` (:mod:`prakerja.api.positions`).
+model has processed it, else answers 503 ``read_model_behind`` (with ``Retry-After``). A
+position no write returned is a 400 ``position_not_in_log``: no wait would reach it
+(:mod:`prakerja.api.positions`). Every answer carries the read model's ``position``.
 """
 
 from __future__ import annotations
@@ -15,14 +16,24 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import (
+    FROM_ZERO,
+    AgeMinutes,
+    Days,
+    Offset,
+    WavePath,
+    WaveQuery,
+    report_days,
+)
 from prakerja.api.positions import After, wanted
 from prakerja.api.problems import ProblemError
+from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
 from prakerja.projections.live import wait_for
 from prakerja.projections.preview import PolicyChange, evidence_from_read_model
@@ -50,8 +61,10 @@ _OPERATIONS = roles(Role.OPS, Role.REVIEWER)
 _POLICY = roles(Role.OPS, Role.AUDITOR)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="items per page")]
-Offset = Annotated[int, QueryParameter(ge=0, le=100_000)]
-Cursor = Annotated[str | None, QueryParameter(max_length=400, description="next_cursor")]
+Cursor = Annotated[str | None, query_text(max_length=400, description="next_cursor")]
+Province = Annotated[
+    str | None, QueryParameter(pattern=for_parameters(r"^[0-9]{2}$"), max_length=2)
+]
 
 
 class Out(BaseModel):
@@ -63,8 +76,18 @@ class Out(BaseModel):
 class FunnelStage(BaseModel):
     milestone: str
     applicants: int
-    drop_off: int | None
-    conversion: float | None
+    after: str | None = Field(
+        description="The milestone every applicant at this one reached first (not always"
+        " the row above: the phone can be verified before the identity is checked)"
+    )
+    drop_off: int | None = Field(
+        description="Applicants at `after` who did not reach this milestone; never negative."
+        " Exact over the whole programme; counts cut by days or summed over waves are not"
+        " one cohort, so there it is floored at 0. Null without `after` counted"
+    )
+    conversion: float | None = Field(
+        description="This milestone's applicants over `after`'s, at most 1; null without it"
+    )
 
 
 class FunnelGroup(BaseModel):
@@ -194,6 +217,9 @@ class PendingOut(Out):
     next_cursor: str | None
 
 
+ListName = Annotated[str, StringConstraints(pattern=LINE_PATTERN, max_length=100)]
+
+
 class PolicyIn(BaseModel):
     """Proposed rules; what is left out stays as recorded with each decision."""
 
@@ -201,9 +227,15 @@ class PolicyIn(BaseModel):
 
     face_accept_max_distance: float | None = Field(default=None, examples=[0.45])
     face_review_max_distance: float | None = None
-    minimum_age: int | None = Field(default=None, examples=[21])
-    exclusion_lists_removed: list[str] = Field(default_factory=list, max_length=50)
-    exclusion_lists_added: list[str] = Field(default_factory=list, max_length=50)
+    minimum_age: int | None = Field(
+        default=None, ge=0, le=150, examples=[21], json_schema_extra=FROM_ZERO
+    )
+    exclusion_lists_removed: list[ListName] = Field(
+        default_factory=list, max_length=50, json_schema_extra=lines_documented(100)
+    )
+    exclusion_lists_added: list[ListName] = Field(
+        default_factory=list, max_length=50, json_schema_extra=lines_documented(100)
+    )
 
 
 class ChangeCount(BaseModel):
@@ -239,21 +271,21 @@ class PreviewOut(Out):
 class ReportRoutes(Controller):
     path = "/v1/reports"
     tags = ["reports"]
+    dependencies = {"days": Provide(report_days, sync_to_thread=False)}
 
     @get("/funnel", opt=_STAFF, sync_to_thread=True, summary="Applicants per milestone")
     def funnel(
         self,
         container: NamedDependency[Container],
-        wave: Annotated[int | None, QueryParameter(ge=1)] = None,
-        province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
+        days: NamedDependency[Days],
+        wave: WaveQuery = None,
+        province: Province = None,
         by: FromQuery[Literal["day", "province", "wave"] | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
         after: After = None,
     ) -> FunnelOut:
-        where = FunnelFilter(wave, province, day_from, day_to)
+        where = FunnelFilter(wave, province, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "funnel", after)
         with pool.connection() as conn:
@@ -275,17 +307,16 @@ class ReportRoutes(Controller):
     def rejections(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        days: NamedDependency[Days],
+        stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
-        reason: FromQuery[str | None] = None,
-        rules: FromQuery[str | None] = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
+        reason: QueryText = None,
+        rules: QueryText = None,
         limit: Limit = 50,
         offset: Offset = 0,
         after: After = None,
     ) -> RejectionsOut:
-        where = RejectionFilter(stage, kind, reason, rules, day_from, day_to)
+        where = RejectionFilter(stage, kind, reason, rules, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "rejections", after)
         with pool.connection() as conn:
@@ -306,17 +337,16 @@ class ReportRoutes(Controller):
     def rejection_events(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        days: NamedDependency[Days],
+        stage: QueryText = None,
         kind: FromQuery[Literal["rejected", "flagged", "delayed", "revoked"] | None] = None,
-        reason: FromQuery[str | None] = None,
+        reason: QueryText = None,
         applicant_id: FromQuery[UUID | None] = None,
-        day_from: FromQuery[dt.date | None] = None,
-        day_to: FromQuery[dt.date | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
         after: After = None,
     ) -> RejectionEventsOut:
-        where = RejectionFilter(stage, kind, reason, None, day_from, day_to)
+        where = RejectionFilter(stage, kind, reason, None, days.first, days.last)
         pool = _pool(container)
         position = _position(container, pool, "rejections", after)
         with pool.connection() as conn:
@@ -350,7 +380,7 @@ class ReportRoutes(Controller):
     def roster(
         self,
         container: NamedDependency[Container],
-        wave_number: FromPath[int],
+        wave_number: WavePath,
         outcome: FromQuery[Literal["waiting", "selected", "not_selected"] | None] = None,
         limit: Limit = 100,
         cursor: Cursor = None,
@@ -374,14 +404,14 @@ class ReportRoutes(Controller):
             str | None,
             QueryParameter(
                 max_length=32,
-                pattern=r"^[\d*\s.\-]+$",
+                pattern=for_parameters(r"^[0-9* .\-]+$"),
                 description="masked (3201********0001) or whole; masked before searching",
             ),
         ] = None,
-        status: FromQuery[str | None] = None,
-        wave: Annotated[int | None, QueryParameter(ge=1)] = None,
-        province: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
-        reason: FromQuery[str | None] = None,
+        status: QueryText = None,
+        wave: WaveQuery = None,
+        province: Province = None,
+        reason: QueryText = None,
         limit: Limit = 50,
         cursor: Cursor = None,
         after: After = None,
@@ -407,10 +437,10 @@ class ReportRoutes(Controller):
     def pending(
         self,
         container: NamedDependency[Container],
-        stage: FromQuery[str | None] = None,
+        stage: QueryText = None,
         waiting_on: FromQuery[Literal["automation", "applicant"] | None] = None,
         status: FromQuery[Literal["pending", "delayed"] | None] = None,
-        older_than_minutes: Annotated[int | None, QueryParameter(ge=0)] = None,
+        older_than_minutes: AgeMinutes = None,
         limit: Limit = 50,
         cursor: Cursor = None,
         after: After = None,
@@ -486,8 +516,9 @@ def _pool(container: Container) -> ConnectionPool:
 def _position(container: Container, pool: ConnectionPool, kind: str, after: str | None) -> str:
     """The read model's position, after waiting for ``after`` if the client asked."""
     if after is not None:
+        target = wanted(container.applicants, after)
         wait = container.settings.projections.read_wait_s
-        reached = wait_for(pool, kind, wanted(container.applicants, after), wait)
+        reached = wait_for(pool, kind, target, wait)
         if reached is None:
             raise ProblemError(
                 503,

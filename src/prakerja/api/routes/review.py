@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from prakerja.api.access_log import AccessLog, record_read
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import Offset
 from prakerja.api.deps import principal_of
 from prakerja.api.positions import After, wanted
 from prakerja.api.problems import problem
@@ -63,7 +64,7 @@ class ReviewRoutes(Controller):
         kind: FromQuery[FlagKind | None] = None,
         stage: FromQuery[Stage | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         after: After = None,
     ) -> QueueOut:
         if after is not None:
@@ -83,7 +84,7 @@ class ReviewRoutes(Controller):
         self,
         review_queue: NamedDependency[ReviewQueue],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> QueueOut:
         query = QueueFilter(status=ReviewStatus.PENDING_APPROVAL.value, limit=limit, offset=offset)
         return QueueOut(position=str(review_queue.position()), entries=review_queue.entries(query))

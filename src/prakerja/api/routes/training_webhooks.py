@@ -16,12 +16,14 @@ from uuid import UUID
 
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, RawBody
+from litestar.params import RawBody
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prakerja.api.auth import public
+from prakerja.api.bounds import MAX_RUPIAH
 from prakerja.api.problems import ProblemError
 from prakerja.api.routes.waves import PROGRAMME
+from prakerja.api.text import Line, PathText
 from prakerja.application.programme import Programme, TrainingEvent, TrainingEventType
 from prakerja.clients.training import (
     DEVELOPMENT_SECRET,
@@ -38,13 +40,13 @@ class TrainingEventIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    event_id: str = Field(min_length=1, max_length=200)
+    event_id: Line = Field(min_length=1, max_length=200)
     type: Literal["training.purchased", "training.completed", "training.reviewed"]
     participant_id: UUID
-    order_id: str = Field(min_length=1, max_length=200)
+    order_id: Line = Field(min_length=1, max_length=200)
     occurred_at: dt.datetime
-    training_id: str | None = Field(default=None, max_length=100)
-    price: int | None = Field(default=None, gt=0)
+    training_id: Line | None = Field(default=None, max_length=100)
+    price: int | None = Field(default=None, gt=0, le=MAX_RUPIAH)
     reviewed: bool = False
 
 
@@ -67,7 +69,7 @@ class TrainingWebhookRoutes(Controller):
     )
     def receive(
         self,
-        platform: FromPath[str],
+        platform: PathText,
         body: RawBody,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],

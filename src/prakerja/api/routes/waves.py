@@ -12,16 +12,32 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
-from pydantic import BaseModel, ConfigDict, Field
+from litestar.params import FromPath, JSONBody, PathParameter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from prakerja.api.auth import Role, roles
+from prakerja.api.bounds import (
+    MAX_ANSWER,
+    MAX_PEOPLE,
+    People,
+    WaveField,
+    WavePath,
+    values_within,
+)
 from prakerja.api.deps import principal_of
 from prakerja.api.schemas import Accepted, token
+from prakerja.api.text import (
+    LINE_PATTERN,
+    PROSE_PATTERN,
+    Line,
+    Prose,
+    for_parameters,
+    lines_documented,
+)
 from prakerja.application.programme import DrawRecord, Programme
 from prakerja.bootstrap import Container
 from prakerja.domain.errors import TransitionNotAllowed
-from prakerja.domain.rules import SELECTION
+from prakerja.domain.rules import SELECTION, SURVEYS
 from prakerja.domain.wave import Wave, WaveSpec
 from prakerja.workers.scheduler import programme_of
 
@@ -41,28 +57,44 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+GROUP_NAME = r"^[a-z0-9_-]{1,50}$"
+SEED = r"^[0-9a-f]{64}$"
+Nik = Annotated[str, StringConstraints(pattern=LINE_PATTERN, max_length=32)]
+PROVINCE = r"^[0-9]{2}$"
+Province = Annotated[str, Field(pattern=PROVINCE, max_length=2)]
+Answer = str | Annotated[int, Field(ge=-MAX_ANSWER, le=MAX_ANSWER)] | bool
+
+
 class PriorityGroupIn(_In):
-    name: str = Field(pattern=r"^[a-z0-9_-]{1,50}$", examples=["laid_off_workers"])
+    name: Annotated[str, StringConstraints(pattern=GROUP_NAME, max_length=50)] = Field(
+        examples=["laid_off_workers"]
+    )
     rank: int = Field(ge=1, le=100, description="1 is taken first")
 
 
 class WaveIn(_In):
-    number: int = Field(ge=1)
+    number: WaveField
     opens_at: dt.datetime
     closes_at: dt.datetime
-    quota: int | None = Field(default=None, ge=1, description="unset: a recovery wave's slots")
-    province_quotas: dict[str, int] = Field(
-        default_factory=dict, description="province code (first 2 NIK digits) → most selected"
+    quota: int | None = Field(
+        default=None, ge=1, le=MAX_PEOPLE, description="unset: a recovery wave's slots"
+    )
+    province_quotas: dict[Province, People] = Field(
+        default_factory=dict,
+        description="province code (first 2 NIK digits) → most selected",
+        json_schema_extra=values_within(0, MAX_PEOPLE, keys={"pattern": PROVINCE, "maxLength": 2}),
     )
     priority_groups: list[PriorityGroupIn] = Field(default_factory=list, max_length=20)
-    recovery_of: dict[int, int] = Field(
-        default_factory=dict, description="recovery wave: source wave → revoked slots taken over"
+    recovery_of: dict[WaveField, People] = Field(
+        default_factory=dict,
+        description="recovery wave: source wave → revoked slots taken over",
+        json_schema_extra=values_within(0, MAX_PEOPLE, keys={"pattern": r"^[0-9]{1,5}$"}),
     )
     partitions: int | None = Field(default=None, ge=1, le=256)
 
 
 class PriorityMembersIn(_In):
-    niks: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=10_000)
+    niks: list[Nik] = Field(min_length=1, max_length=10_000, json_schema_extra=lines_documented(32))
 
 
 class PriorityListingOut(BaseModel):
@@ -71,25 +103,45 @@ class PriorityListingOut(BaseModel):
 
 
 class CloseIn(_In):
-    seed: str | None = Field(
+    seed: Annotated[str, StringConstraints(pattern=SEED, max_length=64)] | None = Field(
         default=None,
-        pattern=r"^[0-9a-f]{64}$",
         description="32 bytes as hex (e.g. from a public randomness beacon); unset: random",
+        json_schema_extra={"pattern": SEED},  # Litestar's document drops it (optional field)
     )
 
 
 class DecreeIn(_In):
-    sk_number: str = Field(min_length=1, max_length=100, examples=["SK-12/KP/2020"])
+    sk_number: Line = Field(min_length=1, max_length=100, examples=["SK-12/KP/2020"])
     sk_date: dt.date
 
 
 class JoinIn(_In):
-    wave_number: int = Field(ge=1)
+    wave_number: WaveField
     skills_test_score: int = Field(ge=0, le=100, description="the basic-skills test result")
 
 
+_ANSWERS: dict[str, Any] = {
+    "type": "object",
+    "items": None,
+    "maxLength": None,
+    "maxProperties": 50,
+    "propertyNames": {"maxLength": 100, "pattern": LINE_PATTERN},
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string", "maxLength": 2000, "pattern": PROSE_PATTERN},
+            {"type": "integer", "minimum": -MAX_ANSWER, "maximum": MAX_ANSWER},
+            {"type": "boolean"},
+        ]
+    },
+}
+"""The document of ``answers`` (Litestar's would call the mapping an array)."""
+
+
 class SurveyIn(_In):
-    answers: dict[str, str | int | bool] = Field(max_length=50)
+    answers: dict[
+        Annotated[Line, Field(max_length=100)],
+        Annotated[Prose, Field(max_length=2000)] | Answer,
+    ] = Field(max_length=50, json_schema_extra=_ANSWERS)
 
 
 class DrawOut(BaseModel):
@@ -238,7 +290,7 @@ class WaveRoutes(Controller):
         return [wave_out(wave) for wave in programme.waves()]
 
     @get("/{number:int}", opt=_WAVE_READERS, sync_to_thread=True, summary="One wave")
-    def one(self, number: FromPath[int], programme: NamedDependency[Programme]) -> WaveOut:
+    def one(self, number: WavePath, programme: NamedDependency[Programme]) -> WaveOut:
         wave = programme.wave(number)
         return wave_out(wave, joined=programme.joined(wave))
 
@@ -251,8 +303,8 @@ class WaveRoutes(Controller):
     )
     def list_priority(
         self,
-        number: FromPath[int],
-        group: FromPath[str],
+        number: WavePath,
+        group: Annotated[str, PathParameter(pattern=for_parameters(GROUP_NAME), max_length=50)],
         data: JSONBody[PriorityMembersIn],
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
@@ -263,7 +315,7 @@ class WaveRoutes(Controller):
     @post("/{number:int}/open", opt=_OPS, sync_to_thread=True, status_code=200, summary="Open now")
     def open(
         self,
-        number: FromPath[int],
+        number: WavePath,
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
     ) -> WaveOut:
@@ -278,7 +330,7 @@ class WaveRoutes(Controller):
     )
     def close(
         self,
-        number: FromPath[int],
+        number: WavePath,
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
         data: JSONBody[CloseIn | None] = None,
@@ -296,7 +348,7 @@ class WaveRoutes(Controller):
     )
     def decree(
         self,
-        number: FromPath[int],
+        number: WavePath,
         data: JSONBody[DecreeIn],
         programme: NamedDependency[Programme],
         request: Request[Any, Any, Any],
@@ -311,7 +363,7 @@ class WaveRoutes(Controller):
         sync_to_thread=True,
         summary="The decree and the participants it names, in draw order",
     )
-    def named(self, number: FromPath[int], programme: NamedDependency[Programme]) -> NamedOut:
+    def named(self, number: WavePath, programme: NamedDependency[Programme]) -> NamedOut:
         wave = wave_out(programme.wave(number))
         if wave.decree is None:
             raise TransitionNotAllowed(f"Wave {number} has no decree yet.", code="no_decree")
@@ -325,7 +377,7 @@ class WaveRoutes(Controller):
         sync_to_thread=True,
         summary="The draw's recorded inputs (candidates, seed, quotas) and its result",
     )
-    def draw(self, number: FromPath[int], programme: NamedDependency[Programme]) -> DrawRecordOut:
+    def draw(self, number: WavePath, programme: NamedDependency[Programme]) -> DrawRecordOut:
         record = programme.draw_record(number)
         return DrawRecordOut(
             wave_number=number,
@@ -348,7 +400,7 @@ class WaveRoutes(Controller):
         summary="Re-run the draw from its recorded inputs and compare",
     )
     def verify(
-        self, number: FromPath[int], programme: NamedDependency[Programme]
+        self, number: WavePath, programme: NamedDependency[Programme]
     ) -> DrawVerificationOut:
         checked = programme.verify_draw(number)
         return DrawVerificationOut(
@@ -396,7 +448,7 @@ class ParticipantRoutes(Controller):
     def survey(
         self,
         applicant_id: FromPath[UUID],
-        number: FromPath[int],
+        number: Annotated[int, PathParameter(ge=1, le=SURVEYS)],
         data: JSONBody[SurveyIn],
         programme: NamedDependency[Programme],
     ) -> Accepted:

@@ -1,4 +1,4 @@
-"""The funnel report: applicants per milestone, drop-off between neighbours, breakdowns."""
+"""The funnel report: applicants per milestone, drop-off from its prerequisite, breakdowns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg import sql
 
-from prakerja.projections.funnel import MILESTONES, SIDE_MILESTONES
+from prakerja.projections.funnel import MILESTONES, PREREQUISITE, SIDE_MILESTONES
 
 Breakdown = Literal["day", "province", "wave"]
 
@@ -48,25 +48,35 @@ class FunnelFilter:
 
 
 def stages(counts: dict[str, int]) -> list[dict[str, Any]]:
-    """Milestones in funnel order with drop-off from the previous one, then the side ones."""
+    """Milestones in funnel order with drop-off from their prerequisite, then the side ones.
+
+    Over the whole programme each milestone's applicants are among its prerequisite's, so
+    the drop-off is exact. Counts cut by days, or summed over waves (one applicant can
+    join several), are not one cohort: there a milestone can outnumber its prerequisite,
+    and the drop-off is floored at 0 (conversion capped at 1) rather than shown negative.
+    Without a prerequisite counted (a wave's report: verifications belong to no wave)
+    there is nothing to measure from.
+    """
     rows: list[dict[str, Any]] = []
-    previous: int | None = None
     for milestone in MILESTONES:
         count = counts.get(milestone, 0)
+        after = PREREQUISITE.get(milestone)
+        base = counts.get(after, 0) if after else 0
         rows.append(
             {
                 "milestone": milestone,
                 "applicants": count,
-                "drop_off": None if previous is None else previous - count,
-                "conversion": None if not previous else round(count / previous, 4),
+                "after": after,
+                "drop_off": max(0, base - count) if base else None,
+                "conversion": min(1.0, round(count / base, 4)) if base else None,
             }
         )
-        previous = count
     for milestone in SIDE_MILESTONES:
         rows.append(
             {
                 "milestone": milestone,
                 "applicants": counts.get(milestone, 0),
+                "after": None,
                 "drop_off": None,
                 "conversion": None,
             }

@@ -32,16 +32,16 @@ horizon while it runs.
 Going back is not supported: a position read by pair cannot be turned back into a
 notification id without delivering some events twice.
 
-Revision ID: 0008
-Revises: 0007, 0005, 0006
-Create Date: 2026-11-22
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04
 """
 
 from alembic import op
 from sqlalchemy import text
 
-revision = "0008"
-down_revision = ("0007", "0005", "0006")
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -108,6 +108,6 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     raise NotImplementedError(
-        "0008 cannot be undone: positions read in transaction order do not map back to"
+        "0009 cannot be undone: positions read in transaction order do not map back to"
         " notification ids without delivering events twice"
     )
