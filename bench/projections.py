@@ -43,8 +43,9 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, Tracking
-from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import get_topic
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
@@ -65,6 +66,7 @@ from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, MINIMUM_AGE_YEARS, PHONE_OTP
 from prakerja.domain.stages import Stage, StageStatus
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
+from prakerja.eventstore.position import Position
 from prakerja.face.matching import FacePolicy
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
@@ -431,7 +433,10 @@ def reset(container: Any, kind: str) -> None:
         row = conn.execute("SELECT version FROM read_models WHERE name = %s", (kind,)).fetchone()
         schema = schema_name(kind, row[0])
         conn.execute(f"TRUNCATE {', '.join(f'{schema}.{t.name}' for t in model.tables)}")
-        conn.execute("UPDATE log_positions SET position = 0 WHERE name = %s", (f"{kind}@{row[0]}",))
+        conn.execute(
+            "UPDATE log_positions SET transaction_id = '0', notification_id = 0 WHERE name = %s",
+            (f"{kind}@{row[0]}",),
+        )
 
 
 def catch_up(
@@ -507,7 +512,7 @@ class StockCasesView(PostgresTrackingRecorder):
             conn = cursor.connection
             factory, conn.row_factory = conn.row_factory, psycopg.rows.tuple_row
             try:
-                fold.apply([Logged(tracking.notification_id, event)], conn)
+                fold.apply([Logged(Position(0, tracking.notification_id), event)], conn)
                 with conn.cursor() as plain:
                     fold.flush(plain)
             finally:
@@ -543,6 +548,10 @@ def stock_runner(container: Any, settings: Settings, sample: int) -> dict[str, A
     env = event_store_env(settings, container.keys, address)
     env.update({key.removeprefix("PRAKERJA_"): value for key, value in env.items()})
     env["CREATE_TABLE"] = "y"
+    # The library's runner follows the log by id, through a subscription (LISTEN/NOTIFY):
+    # its own recorder, on a log that is all written before it starts.
+    stock = get_topic(PostgresApplicationRecorder)
+    env["APPLICATION_RECORDER_TOPIC"] = env["PRAKERJA_APPLICATION_RECORDER_TOPIC"] = stock
     runner = ProjectionRunner(
         application_class=LogApplication,
         projection_class=StockCases,

@@ -16,3 +16,4 @@ else:
         context.configure(connection=fresh, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
+    engine.dispose()  # no session left behind on the migrated database

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from psycopg_pool import ConnectionPool
 
 from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
@@ -20,6 +21,7 @@ from prakerja.clients.civil_registry import HttpCivilRegistry
 from prakerja.clients.config import ClientConfig
 from prakerja.db.migrations import require_current
 from prakerja.db.server import DatabaseAddress, resolve_database
+from prakerja.eventstore.recorder import TransactionOrderedRecorder
 from prakerja.security.codes import Codes
 from prakerja.security.counters import Counters, InMemoryCounters, PostgresCounters
 from prakerja.security.keys import Keys, load_keys
@@ -78,7 +80,12 @@ def event_store_env(
                 "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_max_overflow),
                 "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
                 "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
+                    settings.db_idle_in_transaction_timeout_s
+                ),
                 "POSTGRES_PRE_PING": "y",
+                # No table lock, no NOTIFY: the log is read in transaction order.
+                "APPLICATION_RECORDER_TOPIC": get_topic(TransactionOrderedRecorder),
             }
         )
     else:
@@ -150,12 +157,26 @@ def _pool(settings: Settings, database: DatabaseAddress | None) -> ConnectionPoo
         return None
     return ConnectionPool(
         database.conninfo,
+        # Set when the session starts (no round trip); see idle_in_transaction_options.
+        kwargs={"options": idle_in_transaction_options(settings)},
         min_size=1,
         max_size=settings.db_pool_size,
         timeout=settings.db_connect_timeout,
         open=True,
         name="prakerja",
     )
+
+
+def idle_in_transaction_options(settings: Settings) -> str:
+    """libpq ``options`` ending a session of the service left idle inside a transaction.
+
+    Any open transaction that wrote holds every follower of the log at its horizon, so
+    the service bounds its own sessions (this pool, and the library's through its
+    setting); set per session rather than on the role, which the service does not own
+    and other programs (migrations, people in psql) share. Those show in the horizon
+    lag of ``prakerja projections status`` and ``/ready``.
+    """
+    return f"-c idle_in_transaction_session_timeout={settings.db_idle_in_transaction_timeout_s}s"
 
 
 def _registry_config(settings: Settings) -> ClientConfig:

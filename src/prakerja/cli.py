@@ -399,6 +399,7 @@ def projections_status() -> None:
     from rich.table import Table
 
     from prakerja.bootstrap import bootstrap
+    from prakerja.eventstore.horizon import horizon
     from prakerja.projections.status import statuses
     from prakerja.workers.dispatcher import APPLICANT_TOPICS
 
@@ -406,6 +407,7 @@ def projections_status() -> None:
     assert container.pool is not None
     with container.pool.connection() as conn:
         rows = statuses(conn, container.applicants, {"dispatcher": APPLICANT_TOPICS})
+        held = horizon(conn)
     table = Table("follower", "state", "position", "lag (events)", "lag (s)", "updated", "error")
     for row in rows:
         name = row.name if row.live else f"{row.name} (building)"
@@ -413,9 +415,18 @@ def projections_status() -> None:
         lag_s = "" if row.lag_seconds is None else f"{row.lag_seconds:,.1f}"
         updated = f"{row.updated_at:%Y-%m-%d %H:%M:%S}"
         table.add_row(
-            name, row.state, f"{row.position:,}", f"{row.lag_events:,}", lag_s, updated, error
+            name, row.state, str(row.position), f"{row.lag_events:,}", lag_s, updated, error
         )
     Console().print(table)
+    oldest = "no open transaction holds it"
+    if held.oldest_age_s is not None:
+        oldest = (
+            f"the oldest open transaction ({held.oldest_state}) is {held.oldest_age_s:,.1f} s old"
+        )
+    click.echo(
+        f"horizon: transaction {held.transaction_id}; {oldest};"
+        f" {held.events_behind_text} committed events wait for it"
+    )
     container.close()
     if any(row.last_error for row in rows):
         sys.exit(2)
@@ -458,6 +469,7 @@ def projections_rebuild(name: str, workers: int | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from prakerja.bootstrap import bootstrap
+    from prakerja.eventstore.position import Position
     from prakerja.projections.catalogue import UnknownReadModel, read_model
     from prakerja.projections.follower import EventFailed
     from prakerja.projections.live import event_table
@@ -481,13 +493,13 @@ def projections_rebuild(name: str, workers: int | None) -> None:
     with Progress(*columns) as progress:
         task = progress.add_task(f"{name}: load", total=None, events=0, rate=0.0)
 
-        def report(phase: str, events: int, position: int, head: int) -> None:
+        def report(phase: str, events: int, position: Position, newest: int) -> None:
             rate = events / max(time.monotonic() - started, 1e-6)
             progress.update(
                 task,
                 description=f"{name}: {phase}",
-                completed=position,
-                total=max(head, 1),
+                completed=position.notification_id,
+                total=max(newest, 1),
                 events=events,
                 rate=rate,
             )
@@ -511,7 +523,7 @@ def projections_rebuild(name: str, workers: int | None) -> None:
     phases = ", ".join(f"{phase} {seconds:.1f}s" for phase, seconds in done.phases.items())
     click.echo(
         f"{name} v{done.version} is live (replaced v{done.replaced}): {done.events:,} events"
-        f" to position {done.position:,} in {done.seconds:.1f}s"
+        f" to position {done.position} in {done.seconds:.1f}s"
         f" ({done.events / max(done.seconds, 1e-6):,.0f} events/s; {phases})"
     )
     container.close()

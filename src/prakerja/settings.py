@@ -151,6 +151,11 @@ class ProjectionSettings(BaseModel):
     switch_lock_timeout_s: float = Field(
         default=5.0, gt=0, description="longest time readers queue behind a rebuild's switch"
     )
+    horizon_warn_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="a transaction open this long holds the log's followers: /ready degraded",
+    )
 
 
 class Settings(BaseSettings):
@@ -184,6 +189,12 @@ class Settings(BaseSettings):
     db_pool_max_overflow: int = 10
     db_connect_timeout: int = 5
     db_lock_timeout: int = 5
+    db_idle_in_transaction_timeout_s: int = Field(
+        default=60,
+        ge=1,
+        description="a session of the service left idle inside a transaction this long is"
+        " ended: an open transaction holds every follower of the event log",
+    )
     staff: dict[str, StaffAccount] = Field(default_factory=dict)
     password_hashing: PasswordHashing = PasswordHashing()
     selfie_max_bytes: int = 8 * 1024 * 1024

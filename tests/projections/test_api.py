@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 
 from prakerja.bootstrap import Container
 from prakerja.domain.nik import mask_nik
+from prakerja.eventstore.position import Position
 from prakerja.projections.funnel import MILESTONES
 from tests.helpers import register, staff_headers
 from tests.projections import reference
@@ -162,8 +163,26 @@ def test_a_client_reads_its_own_write_by_waiting_for_its_position(
     finally:
         followers.close()
     assert answer.status_code == 200
-    assert answer.json()["position"] >= position
+    assert Position.parse(answer.json()["position"]) >= Position.parse(position)
     assert response.json()["applicant_id"] in {c["applicant_id"] for c in answer.json()["items"]}
+
+
+def test_after_takes_a_pair_or_a_bare_event_id_and_refuses_anything_else(
+    populated: Container, api: TestClient[Any]
+) -> None:
+    catch_up(populated)
+    reviewer = staff_headers(api, "rina")
+    pair = api.get("/v1/reports/cases", headers=reviewer).json()["position"]
+    assert api.get(f"/v1/reports/cases?after={pair}", headers=reviewer).status_code == 200
+    # A bare notification id (what commands answered before positions were pairs).
+    event_id = follow(api, "/v1/reports/rejections/events?limit=50", reviewer)[0]["position"]
+    assert api.get(f"/v1/reports/funnel?after={event_id}", headers=reviewer).status_code == 200
+    unknown = api.get("/v1/reports/funnel?after=987654321", headers=reviewer)
+    assert unknown.status_code == 400 and unknown.json()["code"] == "position_not_in_log"
+    for bad in ("abc", "1.2.3", "-4", "1.", ""):
+        refused = api.get(f"/v1/reports/funnel?after={bad}", headers=reviewer)
+        assert refused.status_code == 400, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
 
 
 def test_without_postgresql_reports_say_so(client: TestClient[Any]) -> None:

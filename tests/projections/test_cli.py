@@ -13,7 +13,9 @@ from click.testing import CliRunner
 
 from prakerja.bootstrap import Container
 from prakerja.cli import main
+from prakerja.eventstore.position import Position
 from tests.projections.test_read_models import catch_up, rows
+from tests.projections.test_rebuild import last_event
 
 pytestmark = pytest.mark.postgres
 
@@ -42,6 +44,7 @@ def test_status_rebuild_and_preview_from_the_command_line(populated: Container) 
     catch_up(populated)
     current = runner.invoke(main, ["projections", "status"], env=env)
     assert "behind" not in current.output and "current" in current.output
+    assert "horizon: transaction" in current.output and "committed events wait" in current.output
 
     rebuilt = runner.invoke(main, ["projections", "rebuild", "funnel"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
@@ -68,7 +71,7 @@ def test_projections_run_keeps_every_read_model_current_until_stopped(
     populated: Container,
 ) -> None:
     env = {**os.environ, **environment(populated), "PRAKERJA_LOG_FORMAT": "json"}
-    head = rows(populated, "SELECT max(notification_id) FROM prakerja_events")[0][0]
+    last = last_event(populated)
     process = subprocess.Popen(
         [sys.executable, "-m", "prakerja", "projections", "run"],
         env=env,
@@ -79,15 +82,20 @@ def test_projections_run_keeps_every_read_model_current_until_stopped(
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            positions = rows(
-                populated, "SELECT min(position) FROM log_positions WHERE name LIKE '%%@1'"
-            )
-            if positions[0][0] == head:
+            positions = [
+                Position(*found)
+                for found in rows(
+                    populated,
+                    "SELECT transaction_id::text::bigint AS t, notification_id FROM log_positions"
+                    " WHERE name LIKE '%%@1'",
+                )
+            ]
+            if min(positions) > last:
                 break
             time.sleep(0.2)
     finally:
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 0, errors
-    assert positions == [(head,)]
+    assert len(positions) == 5 and min(positions) > last
     assert rows(populated, "SELECT count(*) FROM reports.cases")[0][0] > 40

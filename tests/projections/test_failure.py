@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from prakerja.bootstrap import Container
 from prakerja.domain.applicant import Applicant
+from prakerja.eventstore.position import Position
 from prakerja.projections.cases import Cases
 from prakerja.projections.decoding import Decoded
 from prakerja.projections.follower import EventFailed
@@ -26,10 +27,10 @@ pytestmark = pytest.mark.postgres
 class BrokenFold(RejectionFold):
     """Last release's rejection audit: it cannot file a blurry selfie."""
 
-    def _fold(self, position: int, event: Decoded) -> None:
+    def _fold(self, event_id: int, event: Decoded) -> None:
         if event.kind is Applicant.FaceMatchFailed and "blurry" in str(event.data.reasons):
             raise KeyError("blurry")
-        super()._fold(position, event)
+        super()._fold(event_id, event)
 
 
 class BrokenRejections(Rejections):
@@ -48,20 +49,33 @@ def follower(container: Container, model: Rejections) -> ReadModelFollower:
     )
 
 
-def first_blurry(container: Container) -> int:
+def first_blurry(container: Container) -> Position:
+    """The first blurry selfie's rejection in the order the log is read."""
     assert container.pool is not None
     with container.pool.connection() as conn:
         found = conn.execute(
-            "SELECT notification_id, originator_id, originator_version, topic, state"
-            " FROM prakerja_events WHERE topic LIKE '%%FaceMatchFailed' ORDER BY 1"
+            "SELECT transaction_id::text::bigint AS t, notification_id, originator_id,"
+            " originator_version, topic, state FROM prakerja_events"
+            " WHERE topic LIKE '%%FaceMatchFailed' ORDER BY transaction_id, notification_id"
         ).fetchall()
-    for position, originator, version, topic, state in found:
+    for transaction_id, notification_id, originator, version, topic, state in found:
         event: Any = container.applicants.mapper.to_domain_event(
             StoredEvent(originator, version, topic, bytes(state))
         )
         if "blurry" in str(event.reasons):
-            return int(position)
+            return Position(transaction_id, notification_id)
     raise AssertionError("no blurry selfie in the population")
+
+
+def stored(container: Container, name: str) -> tuple[Position, str | None, int | None]:
+    """A follower's row in log_positions: position, last error, failed event."""
+    ((transaction_id, notification_id, error, event),) = rows(
+        container,
+        "SELECT transaction_id::text::bigint AS t, notification_id, last_error, failed_event"
+        " FROM log_positions WHERE name = %s",
+        name,
+    )
+    return Position(transaction_id, notification_id), error, event
 
 
 def test_a_failing_event_stops_the_read_model_there_and_it_resumes_there_once_fixed(
@@ -73,23 +87,23 @@ def test_a_failing_event_stops_the_read_model_there_and_it_resumes_there_once_fi
         with pytest.raises(EventFailed) as stopped:
             broken.catch_up()
         assert stopped.value.position == failing
-        ((position, error, event),) = rows(
-            populated,
-            "SELECT position, last_error, failed_event FROM log_positions"
-            " WHERE name = 'rejections@1'",
-        )
-        assert (event, position) == (failing, failing - 1)
-        assert "KeyError" in error
+        position, error, event = stored(populated, "rejections@1")
+        assert (event, position) == (failing.notification_id, failing.before())
+        assert error is not None and "KeyError" in error
+    # Everything before it is in (the position is just before it), nothing from it on.
     assert rows(
-        populated, "SELECT count(*) FROM reports.rejection_events WHERE position >= %s", failing
+        populated,
+        "SELECT count(*) FROM reports.rejection_events r JOIN prakerja_events e"
+        " ON e.notification_id = r.position"
+        " WHERE (e.transaction_id, e.notification_id) >= (%s::text::xid8, %s)",
+        *failing,
     ) == [(0,)]
-    assert rows(populated, "SELECT position FROM log_positions WHERE name = 'rejections@1'") == [
-        (failing - 1,)
-    ]  # everything before it is in
 
     ready = api.get("/ready").json()
     assert ready["status"] == "degraded"
-    assert ready["checks"]["follower rejections@1"] == f"stopped at event {failing} (KeyError)"
+    assert ready["checks"]["follower rejections@1"] == (
+        f"stopped at event {failing.notification_id} (KeyError)"
+    )
     assert populated.pool is not None
     with populated.pool.connection() as conn:
         by_name = {s.name: s for s in statuses(conn, populated.applicants, {})}
@@ -104,7 +118,7 @@ def test_a_failing_event_stops_the_read_model_there_and_it_resumes_there_once_fi
     assert rows(
         populated,
         "SELECT count(*) > 0 FROM reports.rejection_events WHERE position = %s",
-        failing,
+        failing.notification_id,
     ) == [(True,)]
     decisions = sum(
         1
@@ -127,9 +141,7 @@ def test_an_undecodable_event_is_reported_with_its_position(populated: Container
     with pytest.raises(EventFailed) as failed:
         cases.catch_up()
     assert failed.value.position == position
-    assert rows(populated, "SELECT failed_event FROM log_positions WHERE name = 'cases@1'") == [
-        (position,)
-    ]
+    assert stored(populated, "cases@1")[2] == position.notification_id
     assert rows(populated, "SELECT count(*) FROM reports.cases") == [
         (len(reference.applicant_ids(populated)) - 1,)
     ]
@@ -156,23 +168,21 @@ def test_a_failing_event_in_a_parallel_catch_up_is_reported_at_its_position(
         cases.close()
     assert cases.parallel_batches >= 2  # the batches before it were folded in parallel
     assert failed.value.position == position
-    assert rows(populated, "SELECT failed_event FROM log_positions WHERE name = 'cases@1'") == [
-        (position,)
-    ]
+    assert stored(populated, "cases@1")[2] == position.notification_id
     assert rows(populated, "SELECT count(*) FROM reports.cases") == [
         (len(reference.applicant_ids(populated)) - 1,)
     ]
 
 
-def _append_undecodable_event(populated: Container) -> int:
+def _append_undecodable_event(populated: Container) -> Position:
     """Append a registration whose payload cannot be decrypted; its position."""
     assert populated.pool is not None
     with populated.pool.connection() as conn:
-        conn.execute("LOCK TABLE prakerja_events IN EXCLUSIVE MODE")
         inserted = conn.execute(
             "INSERT INTO prakerja_events (originator_id, originator_version, topic, state)"
-            " VALUES (gen_random_uuid(), 1, %s, %s) RETURNING notification_id",
+            " VALUES (gen_random_uuid(), 1, %s, %s)"
+            " RETURNING transaction_id::text::bigint, notification_id",
             (get_topic(Applicant.Registered), b"not an encrypted payload"),
         ).fetchone()
     assert inserted is not None
-    return int(inserted[0])
+    return Position(*inserted)

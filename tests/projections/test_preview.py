@@ -62,7 +62,10 @@ def test_a_stricter_face_threshold_lists_exactly_the_applicants_between_the_thre
 ) -> None:
     catch_up(populated)
     before = rows(populated, "SELECT count(*), max(notification_id) FROM prakerja_events")
-    positions = rows(populated, "SELECT name, position FROM log_positions ORDER BY name")
+    positions = rows(
+        populated,
+        "SELECT name, transaction_id::text, notification_id FROM log_positions ORDER BY name",
+    )
     changes = run(populated, PolicyChange(face_accept_max_distance=0.45))
     expected = {
         (applicant, "face"): ("passed", "in_review")
@@ -72,7 +75,13 @@ def test_a_stricter_face_threshold_lists_exactly_the_applicants_between_the_thre
     assert expected  # the population has some, or this proves nothing
     assert changes == expected
     assert rows(populated, "SELECT count(*), max(notification_id) FROM prakerja_events") == before
-    assert rows(populated, "SELECT name, position FROM log_positions ORDER BY name") == positions
+    assert (
+        rows(
+            populated,
+            "SELECT name, transaction_id::text, notification_id FROM log_positions ORDER BY name",
+        )
+        == positions
+    )
 
 
 def test_looser_face_thresholds_re_decide_every_current_face_decision(

@@ -13,6 +13,7 @@ from prakerja.bootstrap import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.nik import mask_nik
 from prakerja.domain.stages import VERIFICATION_ORDER, StageStatus
+from prakerja.eventstore.position import Position
 from prakerja.projections.base import VersionHandler
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decisions import FACE
@@ -234,7 +235,7 @@ def test_a_plain_log_follower_of_full_events_builds_the_same_read_model(
         populated.pool,
         VersionHandler(Funnel(), 1),
         page_size=7,
-        source=ApplicationSource(populated.applicants),
+        source=ApplicationSource(populated.applicants, populated.pool),
     )
     plain.catch_up()
     sql = "SELECT * FROM reports.funnel_counts ORDER BY 1, 2, 3, 4"
@@ -259,25 +260,28 @@ class _Collect:
 
     def __init__(self, *topics: str) -> None:
         self.topics = topics
-        self.positions: list[int] = []
+        self.positions: list[Position] = []
 
     def handle(self, page: Any, cursor: Any) -> None:
         self.positions += [item.position for item in page]
 
 
-def test_a_follower_of_rare_events_moves_to_the_head_and_sees_each_event_once(
+def test_a_follower_of_rare_events_moves_to_the_horizon_and_sees_each_event_once(
     populated: Container,
 ) -> None:
-    """Each page is read up to the log's head, so a follower whose events are rare does
-    not re-read the log after its last one at every look."""
+    """A short page moves the position to the horizon, so a follower whose events are
+    rare does not re-read the log after its last one at every look."""
     assert populated.pool is not None
-    head, log = rows(populated, "SELECT max(notification_id), count(*) FROM prakerja_events")[0]
+    newest, log = rows(
+        populated, "SELECT max(transaction_id::text::bigint), count(*) FROM prakerja_events"
+    )[0]
     rare = get_topic(Applicant.NikRejected)
     expected = [
-        position
-        for (position,) in rows(
+        Position(*found)
+        for found in rows(
             populated,
-            "SELECT notification_id FROM prakerja_events WHERE topic = %s ORDER BY 1",
+            "SELECT transaction_id::text::bigint AS t, notification_id FROM prakerja_events"
+            " WHERE topic = %s ORDER BY transaction_id, notification_id",
             rare,
         )
     ]
@@ -286,10 +290,11 @@ def test_a_follower_of_rare_events_moves_to_the_head_and_sees_each_event_once(
     follower = LogFollower(populated.applicants, populated.pool, handler, page_size=3)
     follower.catch_up()
     assert handler.positions == expected
-    assert follower.position() == head > expected[-1]
+    beyond = follower.position()
+    assert beyond.notification_id == 0 and beyond.transaction_id > newest
     assert follower.step() == 0 and handler.positions == expected
 
     nobody = _Collect("prakerja.domain.applicant:Applicant.NeverRecorded")
     idle = LogFollower(populated.applicants, populated.pool, nobody)
     assert idle.step() == 0
-    assert idle.position() == head and nobody.positions == []
+    assert idle.position() > Position(newest, 0) and nobody.positions == []

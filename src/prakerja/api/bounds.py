@@ -19,8 +19,6 @@ from pydantic import Field
 MAX_WAVE = 10_000
 MAX_PEOPLE = 100_000_000
 """More than Indonesia's working-age population: any quota, count or slot number."""
-MAX_POSITION = 2**63 - 1
-"""The event log's positions are PostgreSQL ``bigint`` notification ids."""
 MAX_VERSION = 2**31 - 1
 MAX_OFFSET = 100_000
 MAX_AGE_MINUTES = 10 * 366 * 24 * 60
@@ -55,15 +53,6 @@ WaveField = Annotated[int, Field(ge=1, le=MAX_WAVE)]
 People = Annotated[int, Field(ge=0, le=MAX_PEOPLE)]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)]
 AgeMinutes = Annotated[int | None, QueryParameter(ge=0, le=MAX_AGE_MINUTES, schema_extra=FROM_ZERO)]
-Position = Annotated[
-    int | None,
-    QueryParameter(
-        ge=0,
-        le=MAX_POSITION,
-        schema_extra=FROM_ZERO,
-        description="wait until the read model has processed this position",
-    ),
-]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prakerja.api.schemas import POSITION_HELP, token
 from prakerja.api.text import Prose
+from prakerja.application.review import ReviewWritten
 from prakerja.application.review_case import Case, TrailStep
 from prakerja.application.review_queue import QueueEntry
 from prakerja.domain.nik import mask_nik
@@ -48,11 +50,17 @@ class DisputeIn(_Body):
 class ReviewOut(BaseModel):
     review_id: UUID
     status: str
-    position: int | None = Field(description="Event-log position of the write (read-your-writes)")
+    position: str | None = Field(description=POSITION_HELP, examples=["48213.1093771"])
+
+    @classmethod
+    def of(cls, written: ReviewWritten) -> ReviewOut:
+        return cls(
+            review_id=written.review_id, status=written.status, position=token(written.position)
+        )
 
 
 class QueueOut(BaseModel):
-    position: int = Field(description="The queue is up to date with the log up to here")
+    position: str = Field(description="The queue is up to date with the log up to here")
     entries: list[QueueEntry]
 
 

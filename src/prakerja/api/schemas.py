@@ -11,6 +11,17 @@ from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from prakerja.api.text import Line
+from prakerja.eventstore.position import Position
+
+POSITION_HELP = (
+    "Event-log position of the write, `<transaction id>.<notification id>`: pass it back"
+    " as `?after=` to read your own write (read-your-writes)"
+)
+
+
+def token(position: Position | None) -> str | None:
+    """A log position as the API writes it (``<transaction id>.<notification id>``)."""
+    return None if position is None else str(position)
 
 
 class Body(BaseModel):
@@ -42,7 +53,7 @@ class TokenOut(BaseModel):
 
 class Registered(TokenOut):
     applicant_id: UUID
-    position: int | None = Field(description="Event-log position of the write (read-your-writes)")
+    position: str | None = Field(description=POSITION_HELP, examples=["48213.1093771"])
 
 
 class EmailToken(Body):
@@ -59,7 +70,7 @@ class IdentityIn(Body):
 
 class Accepted(BaseModel):
     applicant_id: UUID
-    position: int | None
+    position: str | None = Field(description=POSITION_HELP, examples=["48213.1093771"])
     warnings: list[dict[str, Any]] = []
 
 

@@ -30,6 +30,7 @@ from prakerja.domain.identity import Identity
 from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
+from prakerja.eventstore.position import Position, written_at
 from prakerja.security.codes import Codes
 from prakerja.security.counters import (
     Counters,
@@ -60,7 +61,7 @@ class Written:
     """What a command changed, and the log position a reader can wait for."""
 
     applicant_id: UUID
-    position: int | None
+    position: Position | None
 
 
 @dataclass(frozen=True)
@@ -360,8 +361,7 @@ class Applicants(Application[UUID]):
                         f"This {taken[0]} is already registered.", code=f"{taken[0]}_taken"
                     ) from None
             raise ConcurrentUpdate("The case changed while saving.") from None
-        position = recordings[-1].notification.id if recordings else None
-        return Written(aggregates[0].id, position)
+        return Written(aggregates[0].id, written_at(recordings))
 
     def key_id(self, kind: KeyKind, value: str) -> UUID:
         return unique_key_id(self._index_secret, kind, value)

@@ -60,6 +60,7 @@ from prakerja.domain.wave import (
     priority_listing_id,
     wave_id,
 )
+from prakerja.eventstore.position import written_at
 
 Clock = Callable[[], dt.datetime]
 A = TypeVar("A", bound=Aggregate)
@@ -358,7 +359,7 @@ class Programme:
             roster = self._get(wave.roster_of(applicant_id), WaveRoster, self._waves)
             roster.admit(applicant_id, nik[:2], rank, skills_test_score, now)
             recordings = self.applicants.save(applicant, roster)
-            return Written(applicant_id, recordings[-1].notification.id if recordings else None)
+            return Written(applicant_id, written_at(recordings))
 
         return self._retrying(attempt)
 

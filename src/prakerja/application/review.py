@@ -36,6 +36,7 @@ from prakerja.domain.review_flags import (
 )
 from prakerja.domain.stages import Stage
 from prakerja.domain.uniqueness import KeyKind, UniqueKey
+from prakerja.eventstore.position import Position, written_at
 from prakerja.storage.photos import PhotoNotFound, PhotoStore
 
 T = TypeVar("T")
@@ -57,7 +58,7 @@ class EvidenceUnavailable(DomainError):
 class ReviewWritten:
     review_id: UUID
     status: str
-    position: int | None
+    position: Position | None
 
 
 class ReviewDesk:
@@ -292,6 +293,5 @@ class ReviewDesk:
                 recordings = self.applicants.save(*changed)
             except IntegrityError:
                 continue
-            position = recordings[-1].notification.id if recordings else None
-            return ReviewWritten(review.id, review.status.value, position)
+            return ReviewWritten(review.id, review.status.value, written_at(recordings))
         raise ConcurrentUpdate("The case kept changing; try again.")

@@ -38,7 +38,8 @@ from prakerja.domain.applicant import Applicant
 from prakerja.domain.nik import mask_nik
 from prakerja.domain.review import Review, ReviewStatus, review_id
 from prakerja.domain.review_flags import review_flags
-from prakerja.projections.follower import LogFollower, Logged
+from prakerja.eventstore.position import START, Position, position_of
+from prakerja.projections.follower import LogFollower, Logged, stored_position
 
 NAME = "review_queue"
 
@@ -101,11 +102,11 @@ class QueueFilter:
 class ReviewQueue(Protocol):
     def entries(self, query: QueueFilter) -> list[QueueEntry]: ...
 
-    def position(self) -> int:
+    def position(self) -> Position:
         """How far into the event log the queue is up to date."""
         ...
 
-    def wait_for(self, position: int, timeout: float) -> bool: ...
+    def wait_for(self, position: Position, timeout: float) -> bool: ...
 
 
 def entries_for(applicants: Applicants, applicant_id: UUID) -> list[QueueEntry]:
@@ -248,14 +249,11 @@ class PostgresReviewQueue:
             ).fetchall()
         return [QueueEntry(*row) for row in rows]
 
-    def position(self) -> int:
+    def position(self) -> Position:
         with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT position FROM log_positions WHERE name = %s", (NAME,)
-            ).fetchone()
-        return int(row[0]) if row else 0
+            return stored_position(conn, NAME)
 
-    def wait_for(self, position: int, timeout: float) -> bool:
+    def wait_for(self, position: Position, timeout: float) -> bool:
         """Read-your-writes: wait until the follower has passed ``position``."""
         deadline = time.monotonic() + timeout
         while self.position() < position:
@@ -272,21 +270,22 @@ class InMemoryReviewQueue:
         self._applicants = applicants
         self._projection = ReviewQueueProjection(applicants)
         self._rows: dict[tuple[UUID, str], QueueEntry] = {}
-        self._position = 0
+        self._position = START
         self._lock = threading.Lock()
 
     def catch_up(self) -> None:
+        # The in-memory store writes one save at a time: its ids are in commit order.
         with self._lock:
             while notifications := self._applicants.recorder.select_notifications(
-                self._position, 500, topics=TOPICS, inclusive_of_start=False
+                self._position.notification_id, 500, topics=TOPICS, inclusive_of_start=False
             ):
                 mapper = self._applicants.mapper
-                page = [Logged(n.id, mapper.to_domain_event(n)) for n in notifications]
+                page = [Logged(position_of(n), mapper.to_domain_event(n)) for n in notifications]
                 touched, rows = self._projection.rows(page)
                 for key in [k for k in self._rows if k[0] in set(touched)]:
                     del self._rows[key]
                 self._rows.update({(r.applicant_id, r.stage): r for r in rows})
-                self._position = notifications[-1].id
+                self._position = page[-1].position
 
     def entries(self, query: QueueFilter) -> list[QueueEntry]:
         self.catch_up()
@@ -296,11 +295,11 @@ class InMemoryReviewQueue:
         )
         return found[query.offset : query.offset + query.limit]
 
-    def position(self) -> int:
+    def position(self) -> Position:
         self.catch_up()
         return self._position
 
-    def wait_for(self, position: int, timeout: float) -> bool:
+    def wait_for(self, position: Position, timeout: float) -> bool:
         return self.position() >= position
 
 

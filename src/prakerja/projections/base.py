@@ -136,7 +136,7 @@ class ApplicantFold(ABC, Generic[S]):
             if state is None:
                 state = states[event.originator_id] = new()
             try:
-                fold(item.position, event, state)
+                fold(item.position.notification_id, event, state)
             except Exception as error:
                 raise EventFailed(item.position, error) from error
 
@@ -149,8 +149,11 @@ class ApplicantFold(ABC, Generic[S]):
         """The state of an applicant the read model has not seen yet."""
 
     @abstractmethod
-    def fold(self, position: int, event: Decoded, state: S) -> None:
-        """Apply one event to its applicant's state (and to any counts)."""
+    def fold(self, event_id: int, event: Decoded, state: S) -> None:
+        """Apply one event to its applicant's state (and to any counts).
+
+        ``event_id`` is the event's notification id: its identity where a row keeps one,
+        never its place in commit order (the log is read by transaction, then id)."""
 
     @abstractmethod
     def flush(self, cursor: psycopg.Cursor[Any]) -> None: ...

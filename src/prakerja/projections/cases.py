@@ -115,7 +115,7 @@ class CaseFold(ApplicantFold[Tracked]):
     def new(self) -> Tracked:
         return Tracked()
 
-    def fold(self, position: int, event: Decoded, state: Tracked) -> None:
+    def fold(self, event_id: int, event: Decoded, state: Tracked) -> None:
         state.case.apply(event)
         state.updated_at = event.timestamp
 

@@ -103,7 +103,7 @@ class DecisionFold(ApplicantFold[Entries]):
     def new(self) -> Entries:
         return {}
 
-    def fold(self, position: int, event: Decoded, state: Entries) -> None:
+    def fold(self, event_id: int, event: Decoded, state: Entries) -> None:
         data, kind = event.data, event.kind
         if kind in _SUPERSEDES:
             row = state.get(_SUPERSEDES[kind])
@@ -124,7 +124,7 @@ class DecisionFold(ApplicantFold[Entries]):
             earlier = state.get(EXCLUSION)
             if earlier is not None:
                 earlier[_COLUMNS["superseded"]] = True
-        state[stage] = _row(event, position, stage, outcome)
+        state[stage] = _row(event, event_id, stage, outcome)
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:
         rows = [tuple(row) for entries in self.states.values() for row in entries.values()]
@@ -134,7 +134,7 @@ class DecisionFold(ApplicantFold[Entries]):
             self._evidence.upsert(cursor, rows)
 
 
-def _row(event: Decoded, position: int, stage: str, outcome: str) -> list[Any]:
+def _row(event: Decoded, event_id: int, stage: str, outcome: str) -> list[Any]:
     data = event.data
     evidence: dict[str, Any] = data.evidence or {}
     reasons = [str(r["code"]) for r in getattr(data, "reasons", None) or ()]
@@ -147,7 +147,7 @@ def _row(event: Decoded, position: int, stage: str, outcome: str) -> list[Any]:
         event.kind.__name__,
         ",".join(data.rules),
         event.timestamp,
-        position,
+        event_id,
         False,
         False,
         reasons,

@@ -29,13 +29,14 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgspec
-import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from psycopg_pool import ConnectionPool
 
+from prakerja.eventstore.position import Position
+from prakerja.eventstore.reading import Row, read_page
 from prakerja.projections.follower import EventFailed, Logged, Page
 
 Field = str | tuple[str, Any]
@@ -46,37 +47,6 @@ Fields = Mapping[type, Sequence[Field]]
 
 def field_name(field: Field) -> str:
     return field if isinstance(field, str) else field[0]
-
-
-_READ_PAGE = (
-    # uuid_send: the id's 16 bytes, cheaper to load and to hash than a UUID object.
-    "SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
-    " FROM prakerja_events WHERE notification_id > %s AND notification_id < %s"
-    " AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
-)
-_NO_END = 2**63 - 1
-_PARTITION = " AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
-_READ_PART = _READ_PAGE.replace(" ORDER BY", _PARTITION + " ORDER BY")
-_HEAD = "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
-
-
-def log_head(conn: psycopg.Connection[Any]) -> int:
-    """The newest notification id in the log (0 when it is empty)."""
-    row = conn.execute(_HEAD).fetchone()
-    return int(row[0]) if row else 0
-
-
-ORDERED_READ = (
-    "SELECT set_config('enable_bitmapscan', 'off', true),"
-    " set_config('enable_seqscan', 'off', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('jit', 'off', true)"
-)
-"""A page is the next rows in id order: walk the id index and stop at the limit. When
-few rows are expected to match (a read model of rare events, or one worker's share,
-whose filter PostgreSQL cannot estimate), the planner would rather collect every match
-up to the end of the log and sort it, for every page: a rebuild then reads the log
-once per page. (Nor is a page read worth a JIT compilation or parallel workers.)"""
 
 
 class Decoded(NamedTuple):
@@ -213,73 +183,55 @@ class EventTable:
         self._prefetch = ThreadPoolExecutor(1, thread_name_prefix="log-prefetch")
 
     def read(
-        self, after: int, limit: int, topics: Sequence[str], before: int | None = None
+        self, after: Position, limit: int, topics: Sequence[str], upto: Position | None = None
     ) -> Page:
-        rows, end = self.read_rows(after, limit, topics, before)
+        rows, end = self.read_rows(after, limit, topics, upto)
         return Page(self.decode_rows(rows), end)
 
     def read_rows(
         self,
-        after: int,
+        after: Position,
         limit: int,
         topics: Sequence[str],
-        before: int | None = None,
+        upto: Position | None = None,
         partition: tuple[int, int] | None = None,
-    ) -> tuple[list[tuple[Any, ...]], int]:
-        """Raw rows after ``after`` (and before ``before``) and how far they cover,
-        read in one snapshot. ``partition``: (part, parts), only the aggregates whose
-        id's last byte modulo ``parts`` is ``part`` (a parallel rebuild)."""
-        with self._pool.connection() as conn, conn.transaction():
-            cursor = conn.cursor(binary=True)
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute(ORDERED_READ)
-            if partition is None:
-                cursor.execute(_READ_PAGE, (after, before or _NO_END, list(topics), limit))
-            else:
-                part, parts = partition
-                params = (after, before or _NO_END, list(topics), parts, part, limit)
-                cursor.execute(_READ_PART, params)
-            rows = cursor.fetchall()
-            end = rows[-1][0] if rows else after
-            if len(rows) < limit:
-                # Same snapshot: nothing relevant exists up to the head (ids commit in order).
-                head = cursor.execute(_HEAD).fetchone()
-                reached = int(head[0]) if head else 0
-                end = max(end, reached if before is None else min(reached, before - 1))
-        return rows, end
+    ) -> tuple[list[Row], Position]:
+        """Raw rows after ``after`` (up to ``upto``, included) and how far they cover
+        (:func:`~prakerja.eventstore.reading.read_page`)."""
+        with self._pool.connection() as conn:
+            return read_page(conn, after, limit, topics, upto, partition)
 
     def pages(
         self,
-        after: int,
+        after: Position,
         limit: int,
         topics: Sequence[str],
-        before: int | None = None,
+        upto: Position | None = None,
         partition: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[list[tuple[Any, ...]], int]]:
+    ) -> Iterator[tuple[list[Row], Position]]:
         """Raw pages until the log is drained; each is read (in a thread: the database
         works, the GIL is free) while the caller decodes and folds the one before."""
         read = self.read_rows
-        future = self._prefetch.submit(read, after, limit, topics, before, partition)
+        future = self._prefetch.submit(read, after, limit, topics, upto, partition)
         while True:
             rows, end = future.result()
             full = len(rows) == limit
             if full:
-                future = self._prefetch.submit(read, end, limit, topics, before, partition)
+                future = self._prefetch.submit(read, end, limit, topics, upto, partition)
             yield rows, end
             if not full:
                 return
 
-    def decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> list[Logged]:
+    def decode_rows(self, rows: Iterable[Row]) -> list[Logged]:
         """:meth:`PayloadDecoder.decode` for every row: the loop that runs per event."""
         decode = self.decoder.decode
-        make_logged = tuple.__new__  # NamedTuple's own __new__ is a Python frame per event
+        make = tuple.__new__  # NamedTuple's own __new__ is a Python frame per event
         items: list[Logged] = []
         append = items.append
-        for position, originator_id, version, topic, state in rows:
+        for transaction_id, notification_id, originator_id, version, topic, state in rows:
+            position = make(Position, (transaction_id, notification_id))
             try:
-                append(
-                    make_logged(Logged, (position, decode(originator_id, version, topic, state)))
-                )
+                append(make(Logged, (position, decode(originator_id, version, topic, state))))
             except Exception as error:
                 raise EventFailed(position, error) from error
         return items

@@ -159,7 +159,7 @@ class FunnelFold(ApplicantFold[Progress]):
     def new(self) -> Progress:
         return Progress()
 
-    def fold(self, position: int, event: Decoded, state: Progress) -> None:
+    def fold(self, event_id: int, event: Decoded, state: Progress) -> None:
         case = state.case
         before = case.province or ""
         touched = case.apply(event)

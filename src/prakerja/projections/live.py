@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -25,8 +24,10 @@ import structlog
 from eventsourcing.application import Application
 from psycopg_pool import ConnectionPool
 
+from prakerja.eventstore.position import Position
+from prakerja.eventstore.reading import batch_end, count_after
 from prakerja.projections.base import Fold, ReadModel, VersionHandler
-from prakerja.projections.decoding import ORDERED_READ, EventTable, PayloadDecoder, log_head
+from prakerja.projections.decoding import EventTable, PayloadDecoder
 from prakerja.projections.follower import (
     EventFailed,
     FollowerConflict,
@@ -85,7 +86,7 @@ class ReadModelFollower(LogFollower):
             source=source or event_table(application, pool, model),
         )
 
-    def position(self) -> int:
+    def position(self) -> Position:
         """The live version's position (switching to a new live version if there is one)."""
         with self._pool.connection() as conn:
             current = live(conn, self.model.kind)
@@ -106,13 +107,13 @@ class ReadModelFollower(LogFollower):
                 return done
         start = self.position()
         handler = self.handler
-        first = start + 1
+        first = start
         try:
             try:
                 end, count, fold, first = self._fold(handler, start)
             except EventFailed as failed:
-                if failed.position > start + 1:
-                    end, count, fold, first = self._fold(handler, start, failed.position)
+                if failed.position > start:
+                    end, count, fold, first = self._fold(handler, start, failed.position.before())
                     if end != start:
                         self._write(handler, fold, start, end)
                 raise
@@ -130,12 +131,12 @@ class ReadModelFollower(LogFollower):
         return count
 
     def _fold(
-        self, handler: VersionHandler, start: int, before: int | None = None
-    ) -> tuple[int, int, Fold, int]:
-        """Fold a batch after ``start`` (and before ``before``): (end, events, fold, first)."""
+        self, handler: VersionHandler, start: Position, upto: Position | None = None
+    ) -> tuple[Position, int, Fold, Position]:
+        """Fold a batch after ``start`` (up to ``upto``): (end, events, fold, first event)."""
         fold = self.model.fold(handler.schema, fresh=False)
-        end, count, first = start, 0, start + 1
-        for rows, covered in self.source.pages(start, self.page_size, handler.topics, before):
+        end, count, first = start, 0, start
+        for rows, covered in self.source.pages(start, self.page_size, handler.topics, upto):
             items = self.source.decode_rows(rows)
             if items:
                 first = items[0].position if count == 0 else first
@@ -159,8 +160,7 @@ class ReadModelFollower(LogFollower):
         conninfo = self._pool.conninfo
         assert isinstance(conninfo, str)
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            head = log_head(conn)
-            if head - start < self.parallel_lag:
+            if count_after(conn, start, None, self.parallel_lag, readable=True) < self.parallel_lag:
                 return None
             lock = (_STAGING_LOCK, zlib.crc32(handler.name.encode()) & 0x7FFFFFFF)
             if not _scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", lock):
@@ -171,7 +171,7 @@ class ReadModelFollower(LogFollower):
                     for table in tables:
                         table.create_twins(cursor)
                         table.clear_twins(cursor)  # a share left by a crash
-                end = _batch_end(conn, start, head, handler.topics, self.batch_events)
+                end = batch_end(conn, start, handler.topics, self.batch_events)
                 clock = time.monotonic()
                 try:
                     count = folder.fold(handler.version, start, end)
@@ -202,8 +202,8 @@ class ReadModelFollower(LogFollower):
             fold_s=round(folded_s, 3),
             merge_s=round(time.monotonic() - clock, 3),
         )
-        # A stretch of the log without this model's events is still progress.
-        return count if end == head else max(count, 1)
+        # A batch short of ``batch_events`` reached the horizon (see batch_end).
+        return count
 
     def start_workers(self) -> None:
         """Start the worker processes of a parallel catch-up now rather than at the first
@@ -216,7 +216,7 @@ class ReadModelFollower(LogFollower):
         if self._parallel is not None:
             self._parallel.close()
 
-    def _write(self, handler: VersionHandler, fold: Fold, start: int, end: int) -> None:
+    def _write(self, handler: VersionHandler, fold: Fold, start: Position, end: Position) -> None:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
             require_live(cursor, self.model.kind, handler.version)
             fold.flush(cursor)
@@ -224,7 +224,7 @@ class ReadModelFollower(LogFollower):
 
     def run(self, stop: threading.Event, idle_wait: float = 0.2) -> None:
         """Follow until ``stop``; a failing event stops this read model (others go on)."""
-        _log.info("read model follower started", follower=self.name, position=self.position())
+        _log.info("read model follower started", follower=self.name, position=str(self.position()))
         try:
             self._follow(stop, idle_wait)
         finally:
@@ -233,7 +233,7 @@ class ReadModelFollower(LogFollower):
     def _follow(self, stop: threading.Event, idle_wait: float) -> None:
         while not stop.is_set():
             try:
-                # A batch short of full reached the log's head: wait before the next, so
+                # A batch short of full reached the horizon: wait before the next, so
                 # a steady trickle of events is written in batches, not one per event.
                 if self.step() < self.batch_events:
                     stop.wait(idle_wait)
@@ -249,29 +249,15 @@ class ReadModelFollower(LogFollower):
                 raise
 
 
-def _batch_end(
-    conn: psycopg.Connection[Any], start: int, head: int, topics: Sequence[str], events: int
-) -> int:
-    """Where a batch of about ``events`` of these topics after ``start`` ends (a model
-    that reads a tenth of the log gets batches as full as one that reads all of it)."""
-    with conn.transaction():
-        conn.execute(ORDERED_READ)
-        row = conn.execute(
-            "SELECT notification_id FROM prakerja_events WHERE notification_id > %s"
-            " AND notification_id <= %s AND topic = ANY(%s) ORDER BY notification_id"
-            " OFFSET %s LIMIT 1",
-            (start, head, list(topics), events - 1),
-        ).fetchone()
-    return head if row is None else int(row[0])
-
-
 def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] = ()) -> Any:
     row = conn.execute(query, params).fetchone()
     assert row is not None
     return row[0]
 
 
-def wait_for(pool: ConnectionPool, kind: str, position: int, timeout: float) -> int | None:
+def wait_for(
+    pool: ConnectionPool, kind: str, position: Position, timeout: float
+) -> Position | None:
     """Read-your-writes: wait until ``kind``'s live version has processed ``position``.
 
     Returns the position reached, or None if it was not reached within ``timeout``.

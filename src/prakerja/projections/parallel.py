@@ -22,6 +22,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from prakerja.eventstore.position import Position
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
@@ -40,7 +41,7 @@ class ParallelFolder:
         self.page_size = page_size
         self._executor: ProcessPoolExecutor | None = None
 
-    def fold(self, version: int, start: int, end: int) -> int:
+    def fold(self, version: int, start: Position, end: Position) -> int:
         """Fold the events after ``start`` up to ``end`` into the staging twins of
         ``version``'s tables; returns how many. Raises the first worker's failure
         (:class:`~prakerja.projections.follower.EventFailed` for a failing event)."""
@@ -91,14 +92,14 @@ def _source(kind: str) -> EventTable:
 
 
 def _stage_share(
-    kind: str, version: int, part: int, parts: int, start: int, end: int, page_size: int
+    kind: str, version: int, part: int, parts: int, start: Position, end: Position, page_size: int
 ) -> int:
     container = _WORKER["container"]
     model = READ_MODELS[kind]
     source = _source(kind)
     fold = model.fold(schema_name(kind, version), fresh=False, staged=True)
     folded = 0
-    for rows, _ in source.pages(start, page_size, model.topics, end + 1, (part, parts)):
+    for rows, _ in source.pages(start, page_size, model.topics, end, (part, parts)):
         page = source.decode_rows(rows)  # an event that fails raises EventFailed
         with container.pool.connection() as conn:
             fold.apply(page, conn)

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from prakerja.eventstore.position import START, Position
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.tables import autocommit_cursor
 from prakerja.settings import Settings
 
-Report = Callable[[int, int], None]
+Report = Callable[[int, Position], None]
 """Called as (events folded by all workers, lowest position they have reached)."""
 
 
@@ -41,7 +43,7 @@ def fold_in_parallel(
     settings: Settings,
     kind: str,
     version: int,
-    end: int,
+    end: Position,
     workers: int,
     page_size: int,
     max_held: int,
@@ -58,7 +60,7 @@ def fold_in_parallel(
             pool.submit(_fold_share, kind, version, part, workers, end, page_size, max_held)
             for part in range(workers)
         ]
-        folded, reached = [0] * workers, [0] * workers
+        folded, reached = [0] * workers, [START] * workers
         while not all(future.done() for future in futures):
             _drain(progress, folded, reached, report)
         _drain(progress, folded, reached, report, wait=0)
@@ -66,12 +68,16 @@ def fold_in_parallel(
 
 
 def _drain(
-    progress: Any, folded: list[int], reached: list[int], report: Report | None, wait: float = 0.2
+    progress: Any,
+    folded: list[int],
+    reached: list[Position],
+    report: Report | None,
+    wait: float = 0.2,
 ) -> None:
     try:
         while True:
             part, count, position = progress.get(timeout=wait) if wait else progress.get_nowait()
-            folded[part], reached[part] = count, position
+            folded[part], reached[part] = count, Position(*position)
             if report is not None:
                 report(sum(folded), min(reached))
     except queue.Empty:
@@ -90,7 +96,7 @@ def _start(settings: Settings, progress: Any) -> None:
 
 
 def _fold_share(
-    kind: str, version: int, part: int, parts: int, end: int, page_size: int, max_held: int
+    kind: str, version: int, part: int, parts: int, end: Position, page_size: int, max_held: int
 ) -> int:
     container = _WORKER["container"]
     model = READ_MODELS[kind]
@@ -98,7 +104,7 @@ def _fold_share(
     fold = model.fold(schema_name(kind, version), fresh=True)
     folded = 0
     share = (part, parts)
-    for rows, covered in source.pages(0, page_size, model.topics, end + 1, share):
+    for rows, covered in source.pages(START, page_size, model.topics, end, share):
         page = source.decode_rows(rows)
         with container.pool.connection() as conn:
             fold.apply(page, conn)
@@ -109,6 +115,6 @@ def _fold_share(
                 f"{fold.held} applicants in one share: raise projections.rebuild_max_held"
                 " or the number of workers"
             )
-    with container.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-        fold.flush(cursor)
+    with autocommit_cursor(container.database.conninfo) as cursor:
+        fold.flush(cursor)  # into a version nobody reads yet: a transaction per COPY
     return folded

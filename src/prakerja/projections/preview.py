@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from prakerja.domain.errors import InvalidInput
+from prakerja.eventstore.position import START
 from prakerja.projections.decisions import EVIDENCE, EXCLUSION, FACE, IDENTITY, Decisions
 from prakerja.projections.decoding import EventTable
 
@@ -237,7 +238,7 @@ def evidence_from_log(
 ) -> Iterator[Evidence]:
     """Fold the whole log in memory with the ``decisions`` read model's own fold."""
     fold = Decisions().fold("", fresh=True)
-    position = 0
+    position = START
     with pool.connection() as conn:
         while True:
             page = source.read(position, page_size, Decisions().topics)

@@ -2,7 +2,9 @@
 
 1. Create the next version's empty tables (no indexes).
 2. Fold the whole log in memory, page by page, and copy the result into the empty
-   tables; if the states held pass ``max_held`` (memory), write what is held and go on.
+   tables, a bounded transaction per COPY (a transaction as long as the load would hold
+   every follower of the log at its horizon); if the states held pass ``max_held``
+   (memory), write what is held and go on.
    With ``workers`` above 1, each of that many processes folds a share of the
    applicants (:mod:`prakerja.projections.partitions`).
 3. Add the indexes, then catch up with events that arrived meanwhile, in batches.
@@ -30,10 +32,13 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
+from prakerja.eventstore.position import START, Position
+from prakerja.eventstore.reading import horizon, newest_id
 from prakerja.projections.base import Fold, ReadModel, schema_name, tracking_name
-from prakerja.projections.decoding import EventTable, log_head
+from prakerja.projections.decoding import EventTable
 from prakerja.projections.follower import advance
 from prakerja.projections.partitions import fold_in_parallel
+from prakerja.projections.tables import autocommit_cursor
 from prakerja.projections.versions import (
     abandon_build,
     collapse_sums,
@@ -47,8 +52,9 @@ from prakerja.settings import Settings
 
 _log = structlog.get_logger("prakerja.projections")
 
-Progress = Callable[[str, int, int, int], None]
-"""Called as (phase, events folded, position reached, log head)."""
+Progress = Callable[[str, int, Position, int], None]
+"""Called as (phase, events folded, position reached, the log's newest notification id:
+with the position's notification id, about how far through the log the phase is)."""
 
 
 class RebuildRunning(RuntimeError):
@@ -61,7 +67,7 @@ class Rebuilt:
     version: int
     replaced: int
     events: int
-    position: int
+    position: Position
     seconds: float
     phases: dict[str, float]
 
@@ -97,18 +103,18 @@ class Rebuild:
                 if self.workers > 1 and self.settings is not None:
                     position, events = self._bulk_in_parallel(admin, self.settings, name, version)
                 else:
-                    position, events, _ = self._batch(name, version, 0, fresh=True, phase="load")
+                    position, events = self._batch(name, version, START, fresh=True, phase="load")
                 phases["load"] = time.monotonic() - clock
                 clock = time.monotonic()
                 create_indexes(admin, self.model, version)
                 phases["indexes"] = time.monotonic() - clock
                 clock = time.monotonic()
                 while True:
-                    position, folded, lag = self._batch(
+                    position, folded = self._batch(
                         name, version, position, fresh=False, phase="catch-up"
                     )
                     events += folded
-                    if lag <= self.catch_up_lag:
+                    if folded <= self.catch_up_lag:  # what arrived meanwhile was little
                         break
                 position, folded, replaced = self._switch(admin, name, version, position)
                 events += folded
@@ -131,14 +137,15 @@ class Rebuild:
 
     def _bulk_in_parallel(
         self, admin: psycopg.Connection[Any], settings: Settings, name: str, version: int
-    ) -> tuple[int, int]:
-        """The whole log up to now, folded by ``workers`` processes; (position, events)."""
-        end = log_head(admin)
+    ) -> tuple[Position, int]:
+        """The whole log up to the horizon, folded by ``workers`` processes; (position,
+        events)."""
+        end, newest = horizon(admin), newest_id(admin)
         progress = self.progress
 
-        def report(events: int, reached: int) -> None:
+        def report(events: int, reached: Position) -> None:
             if progress is not None:
-                progress("load", events, reached, end)
+                progress("load", events, reached, newest)
 
         events = fold_in_parallel(
             settings,
@@ -152,33 +159,42 @@ class Rebuild:
         )
         collapse_sums(admin, self.model, version)
         with admin.transaction(), admin.cursor() as cursor:
-            advance(cursor, name, 0, end)
+            advance(cursor, name, START, end)
         return end, events
 
     def _batch(
-        self, name: str, version: int, start: int, *, fresh: bool, phase: str
-    ) -> tuple[int, int, int]:
-        """Fold and write one batch; returns (new position, events folded, lag left).
+        self, name: str, version: int, start: Position, *, fresh: bool, phase: str
+    ) -> tuple[Position, int]:
+        """Fold and write one batch; returns (new position, events folded).
 
-        ``fresh``: the tables are empty and have no indexes yet, so rows are copied in.
+        ``fresh``: the tables are empty and have no indexes yet, so rows are copied in,
+        a transaction per COPY (nobody reads this version yet, and an interrupted
+        rebuild drops it), then the position moves.
         """
         fold = self.model.fold(schema_name(self.model.kind, version), fresh=fresh)
-        end, folded, head = self._fold(fold, name, start, self.max_held, phase)
-        if end != start:
+        end, folded = self._fold(fold, name, start, self.max_held, phase)
+        if end == start:
+            return end, folded
+        if fresh:
+            with autocommit_cursor(self.conninfo) as cursor:
+                fold.flush(cursor)
+            with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                advance(cursor, name, start, end)
+        else:
             with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
                 self._write(fold, cursor, name, start, end)
-        return end, folded, head - end
+        return end, folded
 
     def _switch(
-        self, admin: psycopg.Connection[Any], name: str, version: int, start: int
-    ) -> tuple[int, int, int]:
+        self, admin: psycopg.Connection[Any], name: str, version: int, start: Position
+    ) -> tuple[Position, int, int]:
         """The last events and the switch, in one transaction holding the pointer."""
         for attempt in range(10):
             try:
                 with admin.transaction(), admin.cursor() as cursor:
                     lock_pointer(cursor, self.model.kind, self.lock_timeout_s)
                     fold = self.model.fold(schema_name(self.model.kind, version), fresh=False)
-                    end, folded, _ = self._fold(fold, name, start, None, "switch")
+                    end, folded = self._fold(fold, name, start, None, "switch")
                     if end != start:
                         self._write(fold, cursor, name, start, end)
                     replaced = switch(cursor, self.model, version)
@@ -189,25 +205,24 @@ class Rebuild:
         raise TimeoutError(f"could not switch {self.model.kind} to v{version}: readers kept it")
 
     def _fold(
-        self, fold: Fold, name: str, start: int, limit: int | None, phase: str
-    ) -> tuple[int, int, int]:
-        end, folded, head = start, 0, start
+        self, fold: Fold, name: str, start: Position, limit: int | None, phase: str
+    ) -> tuple[Position, int]:
+        end, folded = start, 0
         for rows, covered in self.source.pages(start, self.page_size, self.model.topics):
             page = self.source.decode_rows(rows)  # an event that fails raises EventFailed
             with self.pool.connection() as conn:
                 fold.apply(page, conn)
-                latest = log_head(conn)
+                newest = newest_id(conn) if self.progress is not None else 0
             folded += len(page)
-            head = max(head, covered, latest)
             end = covered
             if self.progress is not None:
-                self.progress(phase, folded, end, head)
+                self.progress(phase, folded, end, newest)
             if limit is not None and fold.held >= limit:
                 break
-        return end, folded, head
+        return end, folded
 
     def _write(
-        self, fold: Fold, cursor: psycopg.Cursor[Any], name: str, start: int, end: int
+        self, fold: Fold, cursor: psycopg.Cursor[Any], name: str, start: Position, end: Position
     ) -> None:
         fold.flush(cursor)
         advance(cursor, name, start, end)

@@ -97,7 +97,7 @@ class RejectionFold:
     def apply(self, page: Sequence[Logged], conn: psycopg.Connection[Any]) -> None:
         for item in page:
             try:
-                self._fold(item.position, decoded(item))
+                self._fold(item.position.notification_id, decoded(item))
             except Exception as error:
                 raise EventFailed(item.position, error) from error
 
@@ -107,29 +107,29 @@ class RejectionFold:
             cursor, [(*key, count) for key, count in self.totals.items()], fresh=self.fresh
         )
 
-    def _fold(self, position: int, event: Decoded) -> None:
+    def _fold(self, event_id: int, event: Decoded) -> None:
         data, kind = event.data, event.kind
         if kind in _STAGE_OF:
             if getattr(data, "passed", False):
                 return
             stage, outcome = _STAGE_OF[kind]
-            self._add(position, event, stage, outcome, data.reasons, ",".join(data.rules))
+            self._add(event_id, event, stage, outcome, data.reasons, ",".join(data.rules))
         elif kind is Applicant.VerificationDelayed:
             reason = {"code": "technical_delay", "measured": data.fault}
-            self._add(position, event, data.stage, DELAYED, [reason], "", "automation")
+            self._add(event_id, event, data.stage, DELAYED, [reason], "", "automation")
         elif kind is Applicant.MembershipRevoked:
-            self._add(position, event, "programme", REVOKED, [{"code": data.reason}], data.rule)
+            self._add(event_id, event, "programme", REVOKED, [{"code": data.reason}], data.rule)
         elif kind is Applicant.IncentivePaymentRejected:
             reason = {"code": data.reason, "measured": f"{data.kind}:{data.period}"}
-            self._add(position, event, "payment", REJECTED, [reason], "", "payment-provider")
+            self._add(event_id, event, "payment", REJECTED, [reason], "", "payment-provider")
         elif kind is Applicant.DecisionOverridden and data.outcome == "failed":
             who = f"reviewer:{data.reviewer}" + (f"+{data.approved_by}" if data.approved_by else "")
             reason = {"code": "manual_override"}
-            self._add(position, event, data.stage, REJECTED, [reason], "manual-override", who)
+            self._add(event_id, event, data.stage, REJECTED, [reason], "manual-override", who)
 
     def _add(
         self,
-        position: int,
+        event_id: int,
         event: Decoded,
         stage: str,
         outcome: str,
@@ -143,7 +143,7 @@ class RejectionFold:
             code = str(reason["code"])
             self.rows.append(
                 (
-                    position,
+                    event_id,
                     seq,
                     applicant,
                     stage,

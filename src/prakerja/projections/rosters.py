@@ -80,7 +80,7 @@ class RosterFold(ApplicantFold[Entries]):
     def new(self) -> Entries:
         return {}
 
-    def fold(self, position: int, event: Decoded, state: Entries) -> None:
+    def fold(self, event_id: int, event: Decoded, state: Entries) -> None:
         data = event.data
         if event.kind is Applicant.JoinedBatch:
             earlier = state.get(data.wave_id)

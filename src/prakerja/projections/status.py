@@ -1,9 +1,10 @@
 """Where every follower of the log stands: position, lag in events and seconds, last error.
 
-Lag in events counts the events after the position that the follower reads (its
-topics); lag in seconds is the age of the oldest of them, read from its encrypted
-payload (one event). A follower stopped on a failing event keeps ``last_error`` and
-``failed_event`` until it gets past it.
+Lag in events counts the committed events after the position (the pair) that the
+follower reads (its topics), whether or not the horizon lets it read them yet; lag in
+seconds is the age of the oldest of them, read from its encrypted payload (one event).
+What holds the horizon itself is :mod:`prakerja.eventstore.horizon`. A follower stopped
+on a failing event keeps ``last_error`` and ``failed_event`` until it gets past it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.utils import resolve_topic
 
+from prakerja.eventstore.position import Position, log_cursor
+from prakerja.eventstore.reading import count_after, first_after
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import PayloadDecoder
 
@@ -27,8 +30,7 @@ _LAG_CAP = 10_000_000
 class FollowerStatus:
     name: str
     live: bool
-    position: int
-    head: int
+    position: Position
     lag_events: int
     lag_seconds: float | None
     updated_at: dt.datetime
@@ -65,19 +67,20 @@ def statuses(
 ) -> list[FollowerStatus]:
     """Every row of ``log_positions``; ``other_topics`` names the topics of followers
     that are not read models (the dispatcher), else all topics count as theirs."""
-    head_row = conn.execute(
-        "SELECT coalesce(max(notification_id), 0) FROM prakerja_events"
-    ).fetchone()
-    head = int(head_row[0]) if head_row else 0
     pointers = conn.execute("SELECT name, version FROM read_models").fetchall()
     live_names = {f"{name}@{version}" for name, version in pointers}
     result = []
     now = dt.datetime.now(dt.UTC)
-    rows = conn.execute(
-        "SELECT name, position, updated_at, last_error, failed_event FROM log_positions"
-        " ORDER BY name"
-    ).fetchall()
-    for name, position, updated_at, last_error, failed_event in rows:
+    rows = (
+        log_cursor(conn)
+        .execute(
+            "SELECT name, transaction_id, notification_id, updated_at, last_error, failed_event"
+            " FROM log_positions ORDER BY name"
+        )
+        .fetchall()
+    )
+    for name, transaction_id, notification_id, updated_at, last_error, failed_event in rows:
+        position = Position(transaction_id, notification_id)
         topics = _topics_of(name, other_topics or {})
         lag, oldest = _lag(conn, application, position, topics)
         result.append(
@@ -85,7 +88,6 @@ def statuses(
                 name=name,
                 live=name in live_names or "@" not in name,
                 position=position,
-                head=head,
                 lag_events=lag,
                 lag_seconds=None if oldest is None else max(0.0, (now - oldest).total_seconds()),
                 updated_at=updated_at,
@@ -106,28 +108,19 @@ def _topics_of(name: str, others: dict[str, Sequence[str]]) -> Sequence[str] | N
 def _lag(
     conn: psycopg.Connection[Any],
     application: Application[Any],
-    position: int,
+    position: Position,
     topics: Sequence[str] | None,
 ) -> tuple[int, dt.datetime | None]:
-    where = "notification_id > %s" + (" AND topic = ANY(%s)" if topics is not None else "")
-    params: tuple[Any, ...] = (position, list(topics)) if topics is not None else (position,)
-    row = conn.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM prakerja_events WHERE {where} LIMIT {_LAG_CAP}) x",  # noqa: S608 - fixed text
-        params,
-    ).fetchone()
-    lag = int(row[0]) if row else 0
+    lag = count_after(conn, position, topics, _LAG_CAP)
     if lag == 0:
         return 0, None
-    first = conn.execute(
-        f"SELECT uuid_send(originator_id), originator_version, topic, state FROM prakerja_events"  # noqa: S608
-        f" WHERE {where} ORDER BY notification_id LIMIT 1",
-        params,
-    ).fetchone()
+    first = first_after(conn, position, topics)
     if first is None:
         return lag, None
+    _, _, originator_id, version, topic, state = first
     try:
-        decoder = PayloadDecoder(application.mapper, {resolve_topic(first[2]): ()})
-        event = decoder.decode(bytes(first[0]), first[1], first[2], bytes(first[3]))
+        decoder = PayloadDecoder(application.mapper, {resolve_topic(topic): ()})
+        event = decoder.decode(bytes(originator_id), version, topic, bytes(state))
         return lag, event.timestamp
     except Exception:  # noqa: BLE001 - an undecodable event shows as unknown age, not a crash
         return lag, None

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from prakerja.eventstore.position import Position, log_cursor
 from prakerja.projections.base import ReadModel, schema_name, tracking_name
 from prakerja.projections.follower import FollowerConflict
 
@@ -32,20 +33,25 @@ class Live:
     """The live version of a read model and its follower's position."""
 
     version: int
-    position: int
+    position: Position
     building: int | None
 
 
 def live(conn: psycopg.Connection[Any], kind: str) -> Live:
-    row = conn.execute(
-        "SELECT r.version, coalesce(p.position, 0), r.building FROM read_models r"
-        " LEFT JOIN log_positions p ON p.name = r.name || '@' || r.version"
-        " WHERE r.name = %s",
-        (kind,),
-    ).fetchone()
+    row = (
+        log_cursor(conn)
+        .execute(
+            "SELECT r.version, coalesce(p.transaction_id, '0'), coalesce(p.notification_id, 0),"
+            " r.building FROM read_models r"
+            " LEFT JOIN log_positions p ON p.name = r.name || '@' || r.version"
+            " WHERE r.name = %s",
+            (kind,),
+        )
+        .fetchone()
+    )
     if row is None:
         raise LookupError(f"read model {kind} is not installed: run `prakerja migrate`")
-    return Live(int(row[0]), int(row[1]), row[2])
+    return Live(int(row[0]), Position(row[1], row[2]), row[3])
 
 
 def require_live(cursor: psycopg.Cursor[Any], kind: str, version: int) -> None:

@@ -72,10 +72,10 @@ class CpuMeter:
 
 
 def log_size(stack: Stack, applicants: int) -> dict[str, float]:
-    """Events and write transactions (rows sharing an xmin) per applicant."""
+    """Events and write transactions (rows sharing a transaction id) per applicant."""
     with psycopg.connect(stack.database.address.conninfo, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*), count(DISTINCT xmin::text) FROM prakerja_events"
+            "SELECT count(*), count(DISTINCT transaction_id) FROM prakerja_events"
         ).fetchone()
     events, transactions = (int(row[0]), int(row[1])) if row else (0, 0)
     return {

@@ -26,6 +26,7 @@ from prakerja.api.schemas import (
     PhoneIn,
     SelfieForm,
     StatusOut,
+    token,
 )
 from prakerja.application.applicants import Applicants
 from prakerja.domain.reasons import message_for
@@ -57,7 +58,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.verify_email(applicant_id, data.token)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @put(
         "/identity",
@@ -83,7 +84,9 @@ class ApplicantRoutes(Controller):
         warnings = [
             {"code": code, "message": vars(message_for(code))} for code in accepted.warnings
         ]
-        return Accepted(applicant_id=applicant_id, position=accepted.position, warnings=warnings)
+        return Accepted(
+            applicant_id=applicant_id, position=token(accepted.position), warnings=warnings
+        )
 
     @put(
         "/selfie",
@@ -124,7 +127,7 @@ class ApplicantRoutes(Controller):
             width=info.width,
             height=info.height,
         )
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/phone/otp",
@@ -140,7 +143,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.request_otp(applicant_id, data.phone)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/phone/verification",
@@ -156,7 +159,7 @@ class ApplicantRoutes(Controller):
         applicants: NamedDependency[Applicants],
     ) -> Accepted:
         written = applicants.verify_otp(applicant_id, data.code)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @get(
         "/status",

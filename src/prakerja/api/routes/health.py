@@ -9,6 +9,7 @@ from prakerja.api.auth import public
 from prakerja.api.schemas import Health
 from prakerja.bootstrap import Container
 from prakerja.db.migrations import schema_status
+from prakerja.eventstore.horizon import Horizon, horizon
 from prakerja.projections.status import failures
 
 
@@ -43,7 +44,22 @@ class HealthRoutes(Controller):
         assert container.pool is not None
         with container.pool.connection() as conn:
             stopped = failures(conn)
+            held = horizon(conn)
         for failure in stopped:
             kind = failure.error.split(":", 1)[0]
             checks[f"follower {failure.name}"] = f"stopped at event {failure.failed_event} ({kind})"
-        return Response(Health(status="degraded" if stopped else "ok", checks=checks))
+        # A transaction left open anywhere on the server holds every follower of the log.
+        stuck = held.held_longer_than(container.settings.projections.horizon_warn_s)
+        checks["horizon"] = horizon_check(held, stuck=stuck)
+        return Response(Health(status="degraded" if stopped or stuck else "ok", checks=checks))
+
+
+def horizon_check(held: Horizon, *, stuck: bool) -> str:
+    """The horizon for the public probe: ages and counts, nothing about the sessions."""
+    waiting = f"{held.events_behind_text} committed events wait"
+    if held.oldest_age_s is None:
+        return f"ok; {waiting}"
+    age = f"{held.oldest_age_s:,.1f} s"
+    if stuck:
+        return f"held for {age} by a transaction ({held.oldest_state}); {waiting}"
+    return f"ok (oldest transaction {age}); {waiting}"

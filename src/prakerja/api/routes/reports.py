@@ -5,8 +5,8 @@ beyond a masked NIK.
 Read-your-writes: a client that wrote (and got the log ``position`` back) passes
 ``?after=<position>``; the read waits, up to ``projections.read_wait_s``, until the read
 model has processed it, else answers 503 ``read_model_behind`` (with ``Retry-After``). A
-position beyond the log's end is a 400 ``position_not_in_log``: no write returned it, and
-no wait would reach it. Every answer carries the read model's ``position``.
+position no write returned is a 400 ``position_not_in_log``: no wait would reach it
+(:mod:`prakerja.api.positions`). Every answer carries the read model's ``position``.
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from prakerja.api.bounds import (
     AgeMinutes,
     Days,
     Offset,
-    Position,
     WavePath,
     WaveQuery,
     report_days,
 )
+from prakerja.api.positions import After, wanted
 from prakerja.api.problems import ProblemError
 from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
-from prakerja.projections.decoding import log_head
 from prakerja.projections.live import wait_for
 from prakerja.projections.preview import PolicyChange, evidence_from_read_model
 from prakerja.projections.preview import preview as run_preview
@@ -69,7 +68,9 @@ Province = Annotated[
 
 
 class Out(BaseModel):
-    position: int = Field(description="Log position the read model had processed")
+    position: str = Field(
+        description="Log position the read model had processed (`<transaction id>.<id>`)"
+    )
 
 
 class FunnelStage(BaseModel):
@@ -282,7 +283,7 @@ class ReportRoutes(Controller):
         by: FromQuery[Literal["day", "province", "wave"] | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-        after: Position = None,
+        after: After = None,
     ) -> FunnelOut:
         where = FunnelFilter(wave, province, days.first, days.last)
         pool = _pool(container)
@@ -313,7 +314,7 @@ class ReportRoutes(Controller):
         rules: QueryText = None,
         limit: Limit = 50,
         offset: Offset = 0,
-        after: Position = None,
+        after: After = None,
     ) -> RejectionsOut:
         where = RejectionFilter(stage, kind, reason, rules, days.first, days.last)
         pool = _pool(container)
@@ -343,7 +344,7 @@ class ReportRoutes(Controller):
         applicant_id: FromQuery[UUID | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: Position = None,
+        after: After = None,
     ) -> RejectionEventsOut:
         where = RejectionFilter(stage, kind, reason, None, days.first, days.last)
         pool = _pool(container)
@@ -362,7 +363,7 @@ class ReportRoutes(Controller):
         container: NamedDependency[Container],
         limit: Limit = 50,
         offset: Offset = 0,
-        after: Position = None,
+        after: After = None,
     ) -> WavesOut:
         pool = _pool(container)
         position = _position(container, pool, "rosters", after)
@@ -383,7 +384,7 @@ class ReportRoutes(Controller):
         outcome: FromQuery[Literal["waiting", "selected", "not_selected"] | None] = None,
         limit: Limit = 100,
         cursor: Cursor = None,
-        after: Position = None,
+        after: After = None,
     ) -> RosterOut:
         pool = _pool(container)
         position = _position(container, pool, "rosters", after)
@@ -413,7 +414,7 @@ class ReportRoutes(Controller):
         reason: QueryText = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: Position = None,
+        after: After = None,
     ) -> CasesOut:
         pool = _pool(container)
         position = _position(container, pool, "cases", after)
@@ -442,7 +443,7 @@ class ReportRoutes(Controller):
         older_than_minutes: AgeMinutes = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-        after: Position = None,
+        after: After = None,
     ) -> PendingOut:
         before = (
             None
@@ -476,7 +477,7 @@ class ReportRoutes(Controller):
         data: JSONBody[PolicyIn],
         limit: Limit = 100,
         offset: Offset = 0,
-        after: Position = None,
+        after: After = None,
     ) -> PreviewOut:
         policy = PolicyChange(
             data.face_accept_max_distance,
@@ -512,12 +513,12 @@ def _pool(container: Container) -> ConnectionPool:
     return container.pool
 
 
-def _position(container: Container, pool: ConnectionPool, kind: str, after: int | None) -> int:
+def _position(container: Container, pool: ConnectionPool, kind: str, after: str | None) -> str:
     """The read model's position, after waiting for ``after`` if the client asked."""
     if after is not None:
-        _require_in_log(pool, after)
+        target = wanted(container.applicants, after)
         wait = container.settings.projections.read_wait_s
-        reached = wait_for(pool, kind, after, wait)
+        reached = wait_for(pool, kind, target, wait)
         if reached is None:
             raise ProblemError(
                 503,
@@ -525,20 +526,6 @@ def _position(container: Container, pool: ConnectionPool, kind: str, after: int 
                 f"The {kind} read model has not reached position {after} yet.",
                 retry_after=1,
             )
-        return reached
+        return str(reached)
     with pool.connection() as conn:
-        return live(conn, kind).position
-
-
-def _require_in_log(pool: ConnectionPool, position: int) -> None:
-    """A position beyond the log's head was never returned by a write: no read model will
-    reach it, so it is refused rather than waited for (and retried for ever)."""
-    with pool.connection() as conn:
-        head = log_head(conn)
-    if position > head:
-        raise ProblemError(
-            400,
-            "position_not_in_log",
-            f"The event log ends at position {head}; position {position} is not in it.",
-            log_head=head,
-        )
+        return str(live(conn, kind).position)

@@ -19,8 +19,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from prakerja.api.access_log import AccessLog, record_read
 from prakerja.api.auth import Role, roles
-from prakerja.api.bounds import Offset, Position
+from prakerja.api.bounds import Offset
 from prakerja.api.deps import principal_of
+from prakerja.api.positions import After, wanted
 from prakerja.api.problems import problem
 from prakerja.api.review_schemas import (
     CaseOut,
@@ -32,7 +33,8 @@ from prakerja.api.review_schemas import (
     TakeIn,
     case_out,
 )
-from prakerja.api.schemas import Accepted
+from prakerja.api.schemas import Accepted, token
+from prakerja.application.applicants import Applicants
 from prakerja.application.review import EvidenceUnavailable, ReviewDesk
 from prakerja.application.review_case import Case
 from prakerja.application.review_queue import QueueFilter, ReviewQueue
@@ -57,19 +59,20 @@ class ReviewRoutes(Controller):
     def queue(
         self,
         review_queue: NamedDependency[ReviewQueue],
+        applicants: NamedDependency[Applicants],
         status: FromQuery[Literal["open", "taken", "pending_approval"] | None] = None,
         kind: FromQuery[FlagKind | None] = None,
         stage: FromQuery[Stage | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Offset = 0,
-        after: Position = None,
+        after: After = None,
     ) -> QueueOut:
         if after is not None:
-            review_queue.wait_for(after, _READ_YOUR_WRITES_S)
+            review_queue.wait_for(wanted(applicants, after), _READ_YOUR_WRITES_S)
         query = QueueFilter(
             status, kind.value if kind else None, stage.value if stage else None, limit, offset
         )
-        return QueueOut(position=review_queue.position(), entries=review_queue.entries(query))
+        return QueueOut(position=str(review_queue.position()), entries=review_queue.entries(query))
 
     @get(
         "/pending-overrides",
@@ -84,7 +87,7 @@ class ReviewRoutes(Controller):
         offset: Offset = 0,
     ) -> QueueOut:
         query = QueueFilter(status=ReviewStatus.PENDING_APPROVAL.value, limit=limit, offset=offset)
-        return QueueOut(position=review_queue.position(), entries=review_queue.entries(query))
+        return QueueOut(position=str(review_queue.position()), entries=review_queue.entries(query))
 
     @post(
         "/",
@@ -100,7 +103,7 @@ class ReviewRoutes(Controller):
         request: Request[Any, Any, Any],
     ) -> ReviewOut:
         reviewer = principal_of(request).subject
-        return ReviewOut(**vars(reviews.take(data.applicant_id, Stage(data.stage), reviewer)))
+        return ReviewOut.of(reviews.take(data.applicant_id, Stage(data.stage), reviewer))
 
     @get(
         "/{review_id:uuid}",
@@ -137,7 +140,7 @@ class ReviewRoutes(Controller):
         reviews: NamedDependency[ReviewDesk],
         request: Request[Any, Any, Any],
     ) -> ReviewOut:
-        return ReviewOut(**vars(reviews.release(review_id, principal_of(request).subject)))
+        return ReviewOut.of(reviews.release(review_id, principal_of(request).subject))
 
     @post(
         "/{review_id:uuid}/decision",
@@ -155,7 +158,7 @@ class ReviewRoutes(Controller):
     ) -> ReviewOut:
         reviewer = principal_of(request).subject
         written = reviews.decide(review_id, reviewer, data.outcome, data.justification)
-        return ReviewOut(**vars(written))
+        return ReviewOut.of(written)
 
     @post(
         "/{review_id:uuid}/approval",
@@ -172,7 +175,7 @@ class ReviewRoutes(Controller):
         request: Request[Any, Any, Any],
     ) -> ReviewOut:
         approver = principal_of(request).subject
-        return ReviewOut(**vars(reviews.approve(review_id, approver, data.justification)))
+        return ReviewOut.of(reviews.approve(review_id, approver, data.justification))
 
     @post(
         "/{review_id:uuid}/refusal",
@@ -189,7 +192,7 @@ class ReviewRoutes(Controller):
         request: Request[Any, Any, Any],
     ) -> ReviewOut:
         refuser = principal_of(request).subject
-        return ReviewOut(**vars(reviews.refuse(review_id, refuser, data.justification)))
+        return ReviewOut.of(reviews.refuse(review_id, refuser, data.justification))
 
     @get(
         "/{review_id:uuid}/selfie",
@@ -248,7 +251,7 @@ class DisputeRoutes(Controller):
         reviews: NamedDependency[ReviewDesk],
     ) -> Accepted:
         written = reviews.dispute(applicant_id, Stage(data.stage), data.statement)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
 
 def _may_see_personal_data(request: Request[Any, Any, Any], case: Case) -> bool:

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from prakerja.api.auth import Role, TokenIssuer, public
-from prakerja.api.schemas import Login, Registered, Registration, StaffLogin, TokenOut
+from prakerja.api.schemas import Login, Registered, Registration, StaffLogin, TokenOut, token
 from prakerja.application.applicants import Applicants
 from prakerja.domain.errors import InvalidCredentials
 from prakerja.security.passwords import Passwords
@@ -35,7 +35,7 @@ class SessionRoutes(Controller):
         subject = str(written.applicant_id)
         return Registered(
             applicant_id=written.applicant_id,
-            position=written.position,
+            position=token(written.position),
             role=Role.APPLICANT,
             subject=subject,
             access_token=tokens.issue(subject, Role.APPLICANT),

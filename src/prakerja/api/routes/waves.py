@@ -25,7 +25,7 @@ from prakerja.api.bounds import (
     values_within,
 )
 from prakerja.api.deps import principal_of
-from prakerja.api.schemas import Accepted
+from prakerja.api.schemas import Accepted, token
 from prakerja.api.text import (
     LINE_PATTERN,
     PROSE_PATTERN,
@@ -436,7 +436,7 @@ class ParticipantRoutes(Controller):
         programme: NamedDependency[Programme],
     ) -> Accepted:
         written = programme.join_wave(applicant_id, data.wave_number, data.skills_test_score)
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
 
     @post(
         "/surveys/{number:int}",
@@ -453,4 +453,4 @@ class ParticipantRoutes(Controller):
         programme: NamedDependency[Programme],
     ) -> Accepted:
         written = programme.complete_survey(applicant_id, number, dict(data.answers))
-        return Accepted(applicant_id=applicant_id, position=written.position)
+        return Accepted(applicant_id=applicant_id, position=token(written.position))
