@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import structlog
+from eventsourcing import persistence
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -131,6 +133,22 @@ def on_service_contract(
     return problem(502, "bad_gateway", detail, request, service=exc.service)
 
 
+_DATABASE_DOWN = (
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    psycopg.OperationalError,
+)
+"""The database not answering (the event store's errors, or psycopg's and the pool's own
+``PoolTimeout``): a technical failure, retried by the caller, never a 500."""
+_DATABASE_RETRY_S = 2
+
+
+def on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _log.warning("database unavailable", path=request.url.path, error_type=type(exc).__name__)
+    detail = "The database is not answering; try again shortly."
+    return problem(503, "database_unavailable", detail, request, retry_after=_DATABASE_RETRY_S)
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     _log.error(
         "unhandled error", path=request.url.path, error_type=type(exc).__name__, exc_info=exc
@@ -156,5 +174,6 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: on_http,
     TransientServiceFault: on_service_down,
     ServiceContractError: on_service_contract,
+    **dict.fromkeys(_DATABASE_DOWN, on_database_down),
     Exception: on_unexpected,
 }
