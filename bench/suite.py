@@ -13,14 +13,14 @@ from typing import Any
 import psycopg
 from rich.console import Console
 
-from bench import api_load, face, lock, read_models, registration
+from bench import api_load, face, lock, read_models, registration, writers
 from bench.common import Loaded
 from bench.population import empty, load
 from bench.report import Measurement, skipped
 from prakerja.db.server import DatabaseAddress
 from prakerja.simulation.machine import load_average, machine_info
 
-MEASUREMENTS = ("read_models", "queries", "registration", "lock", "http", "face")
+MEASUREMENTS = ("read_models", "queries", "registration", "lock", "writers", "http", "face")
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ def _at_scale(plan: Plan, loaded: Loaded, console: Console) -> list[Measurement]
         )
     if "lock" in plan.only:
         rows += _step(console, "event-store lock", lambda: lock.measure(loaded, plan.seconds))
+    if "writers" in plan.only:
+        rows += _step(console, "writer processes", lambda: writers.measure(loaded, plan.seconds))
     if "http" in plan.only:
         load_plan = api_load.LoadPlan(rate=plan.rate, seconds=plan.seconds)
         rows += _step(console, "http", lambda: api_load.measure(loaded, load_plan))

@@ -96,9 +96,14 @@ def event_store_env(
 
 
 def bootstrap(
-    settings: Settings, *, in_memory: bool = False, check_schema: bool = True
+    settings: Settings,
+    *,
+    in_memory: bool = False,
+    check_schema: bool = True,
+    recorder_topic: str | None = None,
 ) -> Container:
-    """Build the service. ``in_memory`` uses the in-memory event store (tests)."""
+    """Build the service. ``in_memory`` uses the in-memory event store (tests);
+    ``recorder_topic`` another event-store recorder (benchmarks compare the library's)."""
     keys = load_keys(settings)
     database = None if in_memory else resolve_database(settings)
     if database is not None and check_schema:
@@ -110,8 +115,11 @@ def bootstrap(
         else PostgresCounters(pool, keys.derive("limits"))
     )
     limits = settings.limits
+    event_store = event_store_env(settings, keys, database)
+    if recorder_topic is not None:
+        event_store["PRAKERJA_APPLICATION_RECORDER_TOPIC"] = recorder_topic
     applicants = Applicants(
-        event_store_env(settings, keys, database),
+        event_store,
         passwords=Passwords(settings.password_hashing),
         codes=Codes(keys.derive("email-token"), keys.derive("otp")),
         index_secret=keys.derive("unique-keys"),
