@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
 from prakerja.db.migrations import SchemaNotCurrent
+from prakerja.logs import Role
 from prakerja.security.keys import MissingSecret
 from prakerja.settings import Settings
 
@@ -45,11 +46,11 @@ def _one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings() -> Settings:
+def _settings(role: Role = "cli") -> Settings:
     settings = Settings()
     from prakerja.logs import configure_logging
 
-    configure_logging(settings)
+    configure_logging(settings, role)
     return settings
 
 
@@ -81,7 +82,7 @@ def serve(workers: int) -> None:
 
     from prakerja.bootstrap import bootstrap
 
-    settings = _settings()
+    settings = _settings("api")
     if workers > 1 and settings.broker_url is None:
         raise CliError("several API processes need a broker (PRAKERJA_BROKER_URL)")
     # Fail here, with one line, rather than inside a server process.
@@ -96,6 +97,8 @@ def serve(workers: int) -> None:
         port=settings.http_port,
         workers=workers,
         log_level="warning",
+        # uvicorn's own logging set-up would give its loggers handlers of their own.
+        log_config=None,
         access_log=False,
         # Longer than the idle time of clients' and proxies' pooled connections: a
         # server closing a kept-alive connection as a client reuses it resets a request.
@@ -123,7 +126,7 @@ def simulators() -> None:
     """Serve the simulated government services (civil registry, education, ...)."""
     from prakerja.simulators.server import run_simulators
 
-    settings = _settings()
+    settings = _settings("simulators")
     config = settings.simulators
     click.echo(
         f"simulators on {config.host}: ports {config.ports.model_dump()}, "
@@ -139,18 +142,17 @@ def simulators() -> None:
 @_one_line_errors
 def worker(processes: int, threads: int | None, face: bool) -> None:
     """Run verification workers against the configured broker."""
-    import os
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
 
     from prakerja.workers.actors import FACE_QUEUE, VERIFICATION_QUEUE
 
-    settings = _settings()
+    settings = _settings("worker")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL (amqp://… or redis://…) to run workers")
     queue = FACE_QUEUE if face else VERIFICATION_QUEUE
     count = 1 if face else threads or settings.verification.worker_threads
     arguments = [
-        "-m",
-        "dramatiq",
         "prakerja.workers.entry",
         "--processes",
         str(processes),
@@ -158,9 +160,12 @@ def worker(processes: int, threads: int | None, face: bool) -> None:
         str(count),
         "--queues",
         queue,
+        # Logging is ours (one pipeline, masked): Dramatiq's CLI must not set up its own.
+        "--skip-logging",
     ]
-    # Dramatiq's own CLI manages the worker processes; this process becomes it.
-    os.execv(sys.executable, [sys.executable, *arguments])  # noqa: S606
+    # Dramatiq's own CLI manages the worker processes, from this process.
+    parsed = make_argument_parser().parse_args(arguments)  # type: ignore[no-untyped-call]
+    sys.exit(dramatiq_main(parsed))  # type: ignore[no-untyped-call]
 
 
 @main.command()
@@ -216,7 +221,7 @@ def dispatcher() -> None:
     from prakerja.workers.pipeline import build_runner, sender
     from prakerja.workers.table_upkeep import run_upkeep
 
-    settings = _settings()
+    settings = _settings("dispatcher")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` dispatches")
     container = bootstrap(settings)
@@ -281,7 +286,7 @@ def review_queue() -> None:
     from prakerja.application.review_queue import review_queue_follower
     from prakerja.bootstrap import bootstrap
 
-    container = bootstrap(_settings())
+    container = bootstrap(_settings("follower"))
     if container.pool is None:
         raise CliError("the review queue needs PostgreSQL")
     stop = threading.Event()
@@ -311,7 +316,7 @@ def programme_run() -> None:
     from prakerja.workers.broker import build_broker
     from prakerja.workers.scheduler import start_programme
 
-    settings = _settings()
+    settings = _settings("worker")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` runs these")
     container = bootstrap(settings)
@@ -431,7 +436,7 @@ def projections_run() -> None:
     from prakerja.bootstrap import bootstrap
     from prakerja.projections.runner import run_read_models
 
-    container = bootstrap(_settings())
+    container = bootstrap(_settings("follower"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = run_read_models(container, stop)

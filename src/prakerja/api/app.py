@@ -96,6 +96,10 @@ def create_app(container: Container) -> Litestar:
         request_max_body_size=1024 * 1024,
         debug=False,
         # Logging is configured once, by the entry point (structlog, masked); Litestar's
-        # default would set the root logger to INFO with a format of its own.
-        logging_config=LoggingConfig(configure_root_logger=False),
+        # default would set the root logger to INFO and give its own logger a handler
+        # writing around that pipeline. Its records go to the root logger's handler.
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )

@@ -17,7 +17,7 @@ def app_from_environment() -> Litestar:
     workers) runs inside this process, so one command runs everything.
     """
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, "api")
     container = bootstrap(settings)
     app = create_app(container)
     if settings.broker_url is None:
