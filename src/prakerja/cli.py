@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from prakerja.db.migrations import SchemaNotCurrent
 from prakerja.logs import Role
+from prakerja.metrics.multiprocess import share_between_processes
 from prakerja.security.keys import MissingSecret
 from prakerja.settings import Settings
 
@@ -85,6 +86,9 @@ def serve(workers: int) -> None:
     settings = _settings("api")
     if workers > 1 and settings.broker_url is None:
         raise CliError("several API processes need a broker (PRAKERJA_BROKER_URL)")
+    if workers > 1:
+        # Before uvicorn starts them: each process's metrics in files /metrics adds up.
+        share_between_processes(settings.data_dir, "api")
     # Fail here, with one line, rather than inside a server process.
     bootstrap(settings).close()
     structlog.get_logger("prakerja").info(
@@ -152,6 +156,9 @@ def worker(processes: int, threads: int | None, face: bool) -> None:
         raise CliError("set PRAKERJA_BROKER_URL (amqp://… or redis://…) to run workers")
     queue = FACE_QUEUE if face else VERIFICATION_QUEUE
     count = 1 if face else threads or settings.verification.worker_threads
+    if settings.metrics.port is not None:
+        # Before Dramatiq forks its processes: one port serves all of theirs.
+        share_between_processes(settings.data_dir, f"worker-{queue}")
     arguments = [
         "prakerja.workers.entry",
         "--processes",
@@ -226,6 +233,7 @@ def dispatcher() -> None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` dispatches")
     container = bootstrap(settings)
     assert container.pool is not None
+    _serve_metrics(settings)
     actors = declare_actors(
         build_broker(settings.broker_url), lambda: build_runner(container), settings.verification
     )
@@ -250,6 +258,14 @@ def dispatcher() -> None:
         follower.run(stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+def _serve_metrics(settings: Settings) -> None:
+    """A long-running process other than the API serves its metrics on a port, if set."""
+    if settings.metrics.port is not None:
+        from prakerja.metrics.exposition import serve_on_port
+
+        serve_on_port(settings.metrics.host, settings.metrics.port)
 
 
 # -- review, access log and abuse limits (issue 7) ---------------------------------------
@@ -286,9 +302,11 @@ def review_queue() -> None:
     from prakerja.application.review_queue import review_queue_follower
     from prakerja.bootstrap import bootstrap
 
-    container = bootstrap(_settings("follower"))
+    settings = _settings("follower")
+    container = bootstrap(settings)
     if container.pool is None:
         raise CliError("the review queue needs PostgreSQL")
+    _serve_metrics(settings)
     stop = threading.Event()
     try:
         review_queue_follower(container.applicants, container.pool).run(stop)
@@ -320,6 +338,7 @@ def programme_run() -> None:
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` runs these")
     container = bootstrap(settings)
+    _serve_metrics(settings)
     stop = threading.Event()
     loops = start_programme(
         container, build_broker(settings.broker_url), stop, in_memory_broker=False
@@ -436,7 +455,9 @@ def projections_run() -> None:
     from prakerja.bootstrap import bootstrap
     from prakerja.projections.runner import run_read_models
 
-    container = bootstrap(_settings("follower"))
+    settings = _settings("follower")
+    container = bootstrap(settings)
+    _serve_metrics(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = run_read_models(container, stop)

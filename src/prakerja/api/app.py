@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
 from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
+from prakerja.api.metrics import http_metrics, metrics
 from prakerja.api.openapi import openapi_config
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
@@ -80,11 +81,12 @@ def create_app(container: Container) -> Litestar:
     return Litestar(
         # The guard covers every route of ours; the OpenAPI pages are public.
         route_handlers=[
-            Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
+            Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits]),
+            metrics,  # for the scraper: no token, no rate limit
         ],
         dependencies=dependencies,
         request_class=ApiRequest,
-        middleware=[RequestContext()],
+        middleware=[RequestContext(), http_metrics()],
         on_app_init=[jwt_auth.on_app_init],
         state=State({STATE_KEY: limits}),
         exception_handlers={

@@ -7,6 +7,7 @@ from litestar import Litestar
 from prakerja.api.app import create_app
 from prakerja.bootstrap import bootstrap
 from prakerja.logs import configure_logging
+from prakerja.metrics.multiprocess import process_exited
 from prakerja.settings import Settings
 
 
@@ -27,4 +28,5 @@ def app_from_environment() -> Litestar:
         app.on_startup.append(pipeline.start)
         app.on_shutdown.append(pipeline.stop)
     app.on_shutdown.append(container.close)
+    app.on_shutdown.append(lambda: process_exited())
     return app

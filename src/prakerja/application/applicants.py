@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from prakerja.application.transcodings import DateAsISO
 from prakerja.domain.applicant import Applicant
@@ -30,6 +30,7 @@ from prakerja.domain.identity import Identity
 from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
+from prakerja.metrics import families as metrics
 from prakerja.security.codes import Codes
 from prakerja.security.counters import (
     Counters,
@@ -123,6 +124,10 @@ class Applicants(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """The library's hook after a save: count what was written, by event class."""
+        metrics.events_written([type(r.domain_event).__qualname__ for r in recordings])
 
     # ---------------------------------------------------------------- commands
 
@@ -399,6 +404,7 @@ def _refuse_if_locked(refused: list[Verdict], now: dt.datetime) -> None:
     last = longest_wait(refused)
     if last is not None:
         wait = last.retry_after(now)
+        metrics.otp_locked(last.limit.name)
         raise LimitExceeded(
             f"Too many codes were tried; try again in {max(1, wait // 60)} minute(s).",
             code="otp_locked",

@@ -13,6 +13,7 @@ import dramatiq
 
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.logs import configure_logging
+from prakerja.metrics.exposition import WorkerMetrics
 from prakerja.settings import Settings
 from prakerja.verification.runner import StepRunner
 from prakerja.workers.actors import declare_actors
@@ -22,6 +23,8 @@ from prakerja.workers.pipeline import build_runner
 settings = Settings()
 configure_logging(settings, "worker")
 broker = build_broker(settings.broker_url)
+if settings.metrics.port is not None:
+    broker.add_middleware(WorkerMetrics())
 dramatiq.set_broker(broker)
 
 
