@@ -132,9 +132,12 @@ def simulators() -> None:
 
     settings = _settings("simulators")
     config = settings.simulators
-    click.echo(
-        f"simulators on {config.host}: ports {config.ports.model_dump()}, "
-        f"population {config.population_size} (seed {config.seed})"
+    structlog.get_logger("prakerja.simulators").info(
+        "simulators starting",
+        host=config.host,
+        ports=config.ports.model_dump(),
+        population=config.population_size,
+        seed=config.seed,
     )
     run_simulators(config)
 

@@ -76,6 +76,12 @@ def mask_personal_data(_: WrappedLogger, __: str, event_dict: EventDict) -> Even
     return event_dict
 
 
+def _drop_colour(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """uvicorn adds its message again with terminal colour codes, as ``extra``."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _role_adder(role: Role) -> Processor:
     def add_role(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("role", role)
@@ -109,7 +115,11 @@ def log_handler(settings: Settings, role: Role, stream: Any = None) -> logging.H
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         # Records of the standard library: their ``extra`` keys become fields, masked too.
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *_shared_processors(role)],
+        foreign_pre_chain=[
+            structlog.stdlib.ExtraAdder(),
+            _drop_colour,
+            *_shared_processors(role),
+        ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = logging.StreamHandler(stream or sys.stderr)
