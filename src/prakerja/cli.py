@@ -223,6 +223,7 @@ def dispatcher() -> None:
 
     from prakerja.bootstrap import bootstrap
     from prakerja.projections.follower import LogFollower
+    from prakerja.tracing import configure_tracing
     from prakerja.workers.actors import declare_actors
     from prakerja.workers.broker import build_broker
     from prakerja.workers.dispatcher import Dispatcher
@@ -234,6 +235,7 @@ def dispatcher() -> None:
     settings = _settings("dispatcher")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` dispatches")
+    configure_tracing(settings, "dispatcher")
     container = bootstrap(settings)
     assert container.pool is not None
     _serve_metrics(settings)
@@ -242,7 +244,9 @@ def dispatcher() -> None:
     )
     follower = LogFollower(container.applicants, container.pool, Dispatcher(container.applicants))
     enqueuer = Enqueuer(
-        container.pool, sender(actors), dt.timedelta(seconds=settings.verification.redelivery_s)
+        container.pool,
+        sender(actors, container.applicants.trace_parents),
+        dt.timedelta(seconds=settings.verification.redelivery_s),
     )
     stop = threading.Event()
     threading.Thread(target=enqueuer.run, args=(stop,), daemon=True, name="enqueuer").start()

@@ -26,6 +26,7 @@ from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
 from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
+from prakerja.tracing import http_plugin
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]+")
 
@@ -95,6 +96,7 @@ def create_app(container: Container) -> Litestar:
             **REVIEW_EXCEPTION_HANDLERS,
         },
         openapi_config=openapi_config(),
+        plugins=[plugin] if (plugin := http_plugin()) is not None else [],
         request_max_body_size=1024 * 1024,
         debug=False,
         # Logging is configured once, by the entry point (structlog, masked); Litestar's

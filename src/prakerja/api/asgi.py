@@ -9,6 +9,7 @@ from prakerja.bootstrap import bootstrap
 from prakerja.logs import configure_logging
 from prakerja.metrics.multiprocess import process_exited
 from prakerja.settings import Settings
+from prakerja.tracing import configure_tracing, stop_tracing
 
 
 def app_from_environment() -> Litestar:
@@ -19,6 +20,7 @@ def app_from_environment() -> Litestar:
     """
     settings = Settings()
     configure_logging(settings, "api")
+    configure_tracing(settings, "api")
     container = bootstrap(settings)
     app = create_app(container)
     if settings.broker_url is None:
@@ -29,4 +31,5 @@ def app_from_environment() -> Litestar:
         app.on_shutdown.append(pipeline.stop)
     app.on_shutdown.append(container.close)
     app.on_shutdown.append(lambda: process_exited())
+    app.on_shutdown.append(stop_tracing)
     return app

@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -41,6 +41,9 @@ from prakerja.security.counters import (
     longest_wait,
 )
 from prakerja.security.passwords import Passwords
+
+if TYPE_CHECKING:
+    from prakerja.tracing import TraceParents
 
 T = TypeVar("T")
 
@@ -120,6 +123,8 @@ class Applicants(Application[UUID]):
         self.otp_max_attempts = otp_max_attempts
         self.otp_lock = otp_lock or OtpLock()
         self.counters = counters or InMemoryCounters(index_secret)
+        self.trace_parents: TraceParents | None = None
+        """Set when tracing is on: the request's trace is kept for the work it causes."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -128,6 +133,12 @@ class Applicants(Application[UUID]):
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """The library's hook after a save: count what was written, by event class."""
         metrics.events_written([type(r.domain_event).__qualname__ for r in recordings])
+        if self.trace_parents is not None and recordings:
+            self.trace_parents.remember(
+                r.domain_event.originator_id
+                for r in recordings
+                if isinstance(r.domain_event, Applicant.Event)
+            )
 
     # ---------------------------------------------------------------- commands
 
