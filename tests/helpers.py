@@ -63,3 +63,15 @@ def staff_headers(client: TestClient[Any], username: str) -> dict[str, str]:
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def reset_logging() -> None:
+    """Undo ``configure_logging``: its handler writes to a stream the test's capture closes."""
+    import logging
+
+    import structlog
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    structlog.reset_defaults()

@@ -33,6 +33,7 @@ from prakerja.storage.photos import (
     PhotoStore,
     PostgresPhotoStore,
 )
+from prakerja.tracing import TraceParents, tracer_provider
 
 
 @dataclass
@@ -145,6 +146,8 @@ def bootstrap(
         photos = PostgresPhotoStore(pool, cipher, retention)
         access_log = PostgresAccessLog(pool)
         review_queue = PostgresReviewQueue(pool)
+    if tracer_provider() is not None:
+        applicants.trace_parents = TraceParents(pool)
     registry = HttpCivilRegistry(_registry_config(settings))
     return Container(
         settings=settings,

@@ -15,6 +15,8 @@ from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
 from prakerja.db.migrations import SchemaNotCurrent
+from prakerja.logs import Role
+from prakerja.metrics.multiprocess import share_between_processes
 from prakerja.security.keys import MissingSecret
 from prakerja.settings import Settings
 
@@ -45,11 +47,11 @@ def _one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _settings() -> Settings:
+def _settings(role: Role = "cli") -> Settings:
     settings = Settings()
     from prakerja.logs import configure_logging
 
-    configure_logging(settings)
+    configure_logging(settings, role)
     return settings
 
 
@@ -81,9 +83,12 @@ def serve(workers: int) -> None:
 
     from prakerja.bootstrap import bootstrap
 
-    settings = _settings()
+    settings = _settings("api")
     if workers > 1 and settings.broker_url is None:
         raise CliError("several API processes need a broker (PRAKERJA_BROKER_URL)")
+    if workers > 1:
+        # Before uvicorn starts them: each process's metrics in files /metrics adds up.
+        share_between_processes(settings.data_dir, "api")
     # Fail here, with one line, rather than inside a server process.
     bootstrap(settings).close()
     structlog.get_logger("prakerja").info(
@@ -96,6 +101,8 @@ def serve(workers: int) -> None:
         port=settings.http_port,
         workers=workers,
         log_level="warning",
+        # uvicorn's own logging set-up would give its loggers handlers of their own.
+        log_config=None,
         access_log=False,
         # Longer than the idle time of clients' and proxies' pooled connections: a
         # server closing a kept-alive connection as a client reuses it resets a request.
@@ -123,11 +130,14 @@ def simulators() -> None:
     """Serve the simulated government services (civil registry, education, ...)."""
     from prakerja.simulators.server import run_simulators
 
-    settings = _settings()
+    settings = _settings("simulators")
     config = settings.simulators
-    click.echo(
-        f"simulators on {config.host}: ports {config.ports.model_dump()}, "
-        f"population {config.population_size} (seed {config.seed})"
+    structlog.get_logger("prakerja.simulators").info(
+        "simulators starting",
+        host=config.host,
+        ports=config.ports.model_dump(),
+        population=config.population_size,
+        seed=config.seed,
     )
     run_simulators(config)
 
@@ -139,18 +149,20 @@ def simulators() -> None:
 @_one_line_errors
 def worker(processes: int, threads: int | None, face: bool) -> None:
     """Run verification workers against the configured broker."""
-    import os
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
 
     from prakerja.workers.actors import FACE_QUEUE, VERIFICATION_QUEUE
 
-    settings = _settings()
+    settings = _settings("worker")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL (amqp://… or redis://…) to run workers")
     queue = FACE_QUEUE if face else VERIFICATION_QUEUE
     count = 1 if face else threads or settings.verification.worker_threads
+    if settings.metrics.port is not None:
+        # Before Dramatiq forks its processes: one port serves all of theirs.
+        share_between_processes(settings.data_dir, f"worker-{queue}")
     arguments = [
-        "-m",
-        "dramatiq",
         "prakerja.workers.entry",
         "--processes",
         str(processes),
@@ -158,9 +170,12 @@ def worker(processes: int, threads: int | None, face: bool) -> None:
         str(count),
         "--queues",
         queue,
+        # Logging is ours (one pipeline, masked): Dramatiq's CLI must not set up its own.
+        "--skip-logging",
     ]
-    # Dramatiq's own CLI manages the worker processes; this process becomes it.
-    os.execv(sys.executable, [sys.executable, *arguments])  # noqa: S606
+    # Dramatiq's own CLI manages the worker processes, from this process.
+    parsed = make_argument_parser().parse_args(arguments)  # type: ignore[no-untyped-call]
+    sys.exit(dramatiq_main(parsed))  # type: ignore[no-untyped-call]
 
 
 @main.command()
@@ -208,6 +223,7 @@ def dispatcher() -> None:
 
     from prakerja.bootstrap import bootstrap
     from prakerja.projections.follower import LogFollower
+    from prakerja.tracing import configure_tracing
     from prakerja.workers.actors import declare_actors
     from prakerja.workers.broker import build_broker
     from prakerja.workers.dispatcher import Dispatcher
@@ -216,17 +232,21 @@ def dispatcher() -> None:
     from prakerja.workers.pipeline import build_runner, sender
     from prakerja.workers.table_upkeep import run_upkeep
 
-    settings = _settings()
+    settings = _settings("dispatcher")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` dispatches")
+    configure_tracing(settings, "dispatcher")
     container = bootstrap(settings)
     assert container.pool is not None
+    _serve_metrics(settings)
     actors = declare_actors(
         build_broker(settings.broker_url), lambda: build_runner(container), settings.verification
     )
     follower = LogFollower(container.applicants, container.pool, Dispatcher(container.applicants))
     enqueuer = Enqueuer(
-        container.pool, sender(actors), dt.timedelta(seconds=settings.verification.redelivery_s)
+        container.pool,
+        sender(actors, container.applicants.trace_parents),
+        dt.timedelta(seconds=settings.verification.redelivery_s),
     )
     stop = threading.Event()
     threading.Thread(target=enqueuer.run, args=(stop,), daemon=True, name="enqueuer").start()
@@ -245,6 +265,14 @@ def dispatcher() -> None:
         follower.run(stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+def _serve_metrics(settings: Settings) -> None:
+    """A long-running process other than the API serves its metrics on a port, if set."""
+    if settings.metrics.port is not None:
+        from prakerja.metrics.exposition import serve_on_port
+
+        serve_on_port(settings.metrics.host, settings.metrics.port)
 
 
 # -- review, access log and abuse limits (issue 7) ---------------------------------------
@@ -281,9 +309,11 @@ def review_queue() -> None:
     from prakerja.application.review_queue import review_queue_follower
     from prakerja.bootstrap import bootstrap
 
-    container = bootstrap(_settings())
+    settings = _settings("follower")
+    container = bootstrap(settings)
     if container.pool is None:
         raise CliError("the review queue needs PostgreSQL")
+    _serve_metrics(settings)
     stop = threading.Event()
     try:
         review_queue_follower(container.applicants, container.pool).run(stop)
@@ -311,10 +341,11 @@ def programme_run() -> None:
     from prakerja.workers.broker import build_broker
     from prakerja.workers.scheduler import start_programme
 
-    settings = _settings()
+    settings = _settings("worker")
     if settings.broker_url is None:
         raise CliError("set PRAKERJA_BROKER_URL; without one, `prakerja serve` runs these")
     container = bootstrap(settings)
+    _serve_metrics(settings)
     stop = threading.Event()
     loops = start_programme(
         container, build_broker(settings.broker_url), stop, in_memory_broker=False
@@ -442,7 +473,9 @@ def projections_run() -> None:
     from prakerja.bootstrap import bootstrap
     from prakerja.projections.runner import run_read_models
 
-    container = bootstrap(_settings())
+    settings = _settings("follower")
+    container = bootstrap(settings)
+    _serve_metrics(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = run_read_models(container, stop)

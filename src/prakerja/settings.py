@@ -158,6 +158,31 @@ class ProjectionSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus. The API serves ``/metrics`` on its own port; other processes on ``port``."""
+
+    port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="where a worker, dispatcher or follower serves /metrics; unset: not served",
+    )
+    host: str = "127.0.0.1"
+    state_cache_s: float = Field(
+        default=5.0, ge=0, description="how long a scrape's reading of the database is reused"
+    )
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces, sent over OTLP/HTTP; off unless an endpoint is set."""
+
+    otlp_endpoint: str | None = Field(
+        default=None, description="e.g. http://collector:4318/v1/traces; unset: no tracing"
+    )
+    service_name: str = "prakerja"
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class Settings(BaseSettings):
     """Everything the service can be told. Built once, in the entry point."""
 
@@ -210,6 +235,8 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     projections: ProjectionSettings = ProjectionSettings()
     simulators: SimulatorConfig = SimulatorConfig()
+    metrics: MetricsSettings = MetricsSettings()
+    tracing: TracingSettings = TracingSettings()
 
     @property
     def resolved_log_format(self) -> Literal["console", "json"]:

@@ -238,3 +238,39 @@ def test_logs_hold_no_personal_data(
         text = record.getMessage()
         assert "81234567890" not in text and "siti" not in text and "OTP" not in text
         assert "sms" in text or "email" in text
+
+
+def _sample(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_calls_retries_and_the_breaker_are_counted(
+    gateway: Callable[..., HttpSmsGateway],
+) -> None:
+    labels = {"service": "sms", "operation": "send"}
+    before = {
+        outcome: _sample("prakerja_client_calls_total", **labels, outcome=outcome)
+        for outcome in ("ok", "transient", "circuit_open")
+    }
+    retries = _sample("prakerja_client_retries_total", **labels)
+    latencies = _sample("prakerja_client_call_duration_seconds_count", **labels)
+
+    _send(gateway(Script(httpx.Response(503), OK)))
+    assert _sample("prakerja_client_calls_total", **labels, outcome="transient") == (
+        before["transient"] + 1
+    )
+    assert _sample("prakerja_client_calls_total", **labels, outcome="ok") == before["ok"] + 1
+    assert _sample("prakerja_client_retries_total", **labels) == retries + 1
+    assert _sample("prakerja_client_call_duration_seconds_count", **labels) == latencies + 2
+    assert _sample("prakerja_client_breaker_state", service="sms") == 0
+
+    broken = gateway(Script(httpx.Response(503)), breaker_failure_threshold=2, retry_attempts=0)
+    for _ in range(3):
+        with pytest.raises(TransientServiceFault):
+            _send(broken)
+    assert _sample("prakerja_client_breaker_state", service="sms") == 2
+    assert _sample("prakerja_client_calls_total", **labels, outcome="circuit_open") == (
+        before["circuit_open"] + 1
+    )

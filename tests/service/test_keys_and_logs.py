@@ -11,6 +11,7 @@ import structlog
 from prakerja.logs import configure_logging, mask_text
 from prakerja.security.keys import MissingSecret, load_keys, new_cipher_key
 from prakerja.settings import Mode, Settings
+from tests.helpers import reset_logging
 
 
 def test_development_generates_keys_once_and_reuses_them(tmp_path: Path) -> None:
@@ -61,7 +62,7 @@ def test_logs_never_carry_personal_data(tmp_path: Path, capsys: pytest.CaptureFi
     assert record["nik"] == "[masked]" and record["full_name"] == "[masked]"
     for secret in ("3201015507900001", "Siti Aminah", "siti@example.com"):
         assert secret not in line
-    structlog.reset_defaults()
+    reset_logging()
 
 
 def test_names_with_an_at_sign_are_kept_and_emails_are_masked(
@@ -85,4 +86,4 @@ def test_names_with_an_at_sign_are_kept_and_emails_are_masked(
     structlog.get_logger("test").info("follower started", follower="cases@2", to="x@example.com")
     record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert record["follower"] == "cases@2" and record["to"] == "x***@example.com"
-    structlog.reset_defaults()
+    reset_logging()

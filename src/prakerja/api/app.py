@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
 from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
+from prakerja.api.metrics import http_metrics, metrics
 from prakerja.api.openapi import openapi_config
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
@@ -25,6 +26,7 @@ from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
 from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
+from prakerja.tracing import http_plugin
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]+")
 
@@ -80,11 +82,12 @@ def create_app(container: Container) -> Litestar:
     return Litestar(
         # The guard covers every route of ours; the OpenAPI pages are public.
         route_handlers=[
-            Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
+            Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits]),
+            metrics,  # for the scraper: no token, no rate limit
         ],
         dependencies=dependencies,
         request_class=ApiRequest,
-        middleware=[RequestContext()],
+        middleware=[RequestContext(), http_metrics()],
         on_app_init=[jwt_auth.on_app_init],
         state=State({STATE_KEY: limits}),
         exception_handlers={
@@ -93,9 +96,14 @@ def create_app(container: Container) -> Litestar:
             **REVIEW_EXCEPTION_HANDLERS,
         },
         openapi_config=openapi_config(),
+        plugins=[plugin] if (plugin := http_plugin()) is not None else [],
         request_max_body_size=1024 * 1024,
         debug=False,
         # Logging is configured once, by the entry point (structlog, masked); Litestar's
-        # default would set the root logger to INFO with a format of its own.
-        logging_config=LoggingConfig(configure_root_logger=False),
+        # default would set the root logger to INFO and give its own logger a handler
+        # writing around that pipeline. Its records go to the root logger's handler.
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )

@@ -29,7 +29,8 @@ _HEADER = """\
 Generated from the application by `prakerja endpoints --write docs/endpoints.md`; a test
 fails when this file and the code disagree. Every route declares the roles that may call
 it and one guard enforces them; an applicant may only call routes naming their own
-`applicant_id`. `public` needs no token. The OpenAPI document (`/schema`) is public too.
+`applicant_id`. `public` needs no token. The OpenAPI document (`/schema`) is public too, and
+so is `/metrics` (Prometheus' format, not in the OpenAPI document; see docs/operations.md).
 
 Rate limits are settings (`PRAKERJA_LIMITS__<NAME>='[count, seconds]'`); over one, the
 answer is `429` with the problem code `rate_limited` and `Retry-After`. Guesses of an OTP
@@ -77,13 +78,16 @@ class Endpoint:
 
 
 def endpoints(app: Litestar) -> list[Endpoint]:
-    """Every method of every route the app serves, but Litestar's own (OPTIONS, /schema)."""
+    """Every method of every route the app serves, but Litestar's own (OPTIONS, /schema) and
+    those kept out of the OpenAPI document (``/metrics``, for the scraper)."""
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith(DOCS_PREFIX):
             continue
         path = _TYPED_PARAM.sub(r"{\1}", route.path)
         for handler in route.route_handlers:
+            if handler.include_in_schema is False:
+                continue
             for method in sorted(handler.http_methods):
                 if method == "OPTIONS":
                     continue

@@ -36,6 +36,7 @@ from litestar.response import Response
 from prakerja.api.problems import problem
 from prakerja.domain.contact import PhoneNumber
 from prakerja.domain.errors import InvalidInput
+from prakerja.metrics import families as metrics
 from prakerja.security.counters import Counters, Limit, LimitExceeded, longest_wait
 from prakerja.settings import LimitSettings, Mode
 
@@ -122,6 +123,7 @@ class RequestLimits:
         if refused is not None:
             wait = refused.retry_after(now)
             key = dict(rules)[refused.limit.name]
+            metrics.rate_limited(refused.limit.name)
             raise LimitExceeded(
                 f"Too many attempts for this {key}; try again in {wait} seconds.",
                 retry_after=wait,

@@ -7,12 +7,12 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from prakerja.application.transcodings import DateAsISO
 from prakerja.domain.applicant import Applicant
@@ -31,6 +31,7 @@ from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
 from prakerja.eventstore.position import Position, written_at
+from prakerja.metrics import families as metrics
 from prakerja.security.codes import Codes
 from prakerja.security.counters import (
     Counters,
@@ -41,6 +42,9 @@ from prakerja.security.counters import (
     longest_wait,
 )
 from prakerja.security.passwords import Passwords
+
+if TYPE_CHECKING:
+    from prakerja.tracing import TraceParents
 
 T = TypeVar("T")
 
@@ -120,10 +124,22 @@ class Applicants(Application[UUID]):
         self.otp_max_attempts = otp_max_attempts
         self.otp_lock = otp_lock or OtpLock()
         self.counters = counters or InMemoryCounters(index_secret)
+        self.trace_parents: TraceParents | None = None
+        """Set when tracing is on: the request's trace is kept for the work it causes."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """The library's hook after a save: count what was written, by event class."""
+        metrics.events_written([type(r.domain_event).__qualname__ for r in recordings])
+        if self.trace_parents is not None and recordings:
+            self.trace_parents.remember(
+                r.domain_event.originator_id
+                for r in recordings
+                if isinstance(r.domain_event, Applicant.Event)
+            )
 
     # ---------------------------------------------------------------- commands
 
@@ -399,6 +415,7 @@ def _refuse_if_locked(refused: list[Verdict], now: dt.datetime) -> None:
     last = longest_wait(refused)
     if last is not None:
         wait = last.retry_after(now)
+        metrics.otp_locked(last.limit.name)
         raise LimitExceeded(
             f"Too many codes were tried; try again in {max(1, wait // 60)} minute(s).",
             code="otp_locked",

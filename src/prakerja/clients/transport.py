@@ -24,6 +24,7 @@ from tenacity.wait import wait_base, wait_random_exponential
 from prakerja.clients.breaker import BreakerState, CircuitBreaker
 from prakerja.clients.config import ClientConfig
 from prakerja.clients.errors import CircuitOpen, ServiceContractError, TransientServiceFault
+from prakerja.metrics import families as metrics
 
 logger = logging.getLogger("prakerja.clients")
 
@@ -109,6 +110,8 @@ class ServiceChannel:
         for attempt in self._retrying.copy():
             with attempt:
                 number = attempt.retry_state.attempt_number
+                if number > 1:
+                    metrics.client_retried(self.service, operation)
                 return self._attempt(operation, method, path, body, number)
         raise RuntimeError("the retry loop ended without an outcome")  # pragma: no cover
 
@@ -117,21 +120,29 @@ class ServiceChannel:
     ) -> httpx.Response:
         wait_s = self._breaker.admit()
         if wait_s is not None:
+            metrics.client_called(self.service, operation, "circuit_open", None)
             raise CircuitOpen(self.service, operation, "circuit open", retry_after_s=wait_s)
         started = time.perf_counter()
         try:
             response = self._exchange(operation, method, path, body)
         except TransientServiceFault as fault:
             self._breaker.record_failure()
+            self._observe(operation, "transient", started)
             self._log(logging.WARNING, operation, fault.status or "-", number, started)
             raise
         except ServiceContractError as error:
             self._breaker.record_success()  # it answered: the service is up
+            self._observe(operation, "contract_error", started)
             self._log(logging.WARNING, operation, error.status or "-", number, started)
             raise
         self._breaker.record_success()
+        self._observe(operation, "ok", started)
         self._log(logging.DEBUG, operation, response.status_code, number, started)
         return response
+
+    def _observe(self, operation: str, outcome: str, started: float) -> None:
+        metrics.client_called(self.service, operation, outcome, time.perf_counter() - started)
+        metrics.breaker_is(self.service, self._breaker.state.value)
 
     def _exchange(
         self, operation: str, method: str, path: str, body: dict[str, Any] | None

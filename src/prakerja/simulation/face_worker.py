@@ -24,7 +24,7 @@ from prakerja.workers.broker import build_broker
 from prakerja.workers.pipeline import build_services
 
 settings = Settings()
-configure_logging(settings)
+configure_logging(settings, "worker")
 broker = build_broker(settings.broker_url)
 dramatiq.set_broker(broker)
 

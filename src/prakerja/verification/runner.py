@@ -9,6 +9,7 @@ rejection, and the dispatcher offers the step again after the delay.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,7 @@ from prakerja.domain.nik import Nik
 from prakerja.domain.rules import EMAIL_OWNERSHIP
 from prakerja.domain.stages import STEP_STAGE, Step
 from prakerja.domain.uniqueness import KeyKind
+from prakerja.metrics import families as metrics
 from prakerja.storage.photos import PhotoNotFound, PhotoStore
 from prakerja.verification.face import FaceCheck, face_decision
 from prakerja.verification.policies import decide_education, decide_exclusions, decide_identity
@@ -149,6 +151,10 @@ class StepRunner:
             return (current,)
 
         self._record(applicant.id, record)
+        if receipt.status is DeliveryStatus.BOUNCED:
+            _decided(Step.SEND_EMAIL, "failed", ("email_bounced",))
+        else:
+            _decided(Step.SEND_EMAIL, "sent")
 
     def _validate_nik(self, applicant: Applicant) -> None:
         identity = applicant.identity
@@ -178,6 +184,7 @@ class StepRunner:
             return tuple(changed)
 
         self._record(applicant.id, record)
+        _decision_made(Step.VALIDATE_NIK, decision)
 
     def _check_education(self, applicant: Applicant) -> None:
         assert applicant.identity is not None
@@ -191,12 +198,14 @@ class StepRunner:
             return (current,)
 
         self._record(applicant.id, record)
+        _decision_made(Step.CHECK_EDUCATION, decision)
 
     def _check_exclusions(self, applicant: Applicant) -> None:
         identity = applicant.identity
         assert identity is not None
         check = self.services.exclusions.check_exclusions(Nik(identity.nik), identity.kk_number)
         card_id = self.applicants.key_id(KeyKind.FAMILY_CARD, identity.kk_number)
+        decided: list[Decision] = []
 
         def record(current: Applicant) -> tuple[Aggregate, ...]:
             _still(current, Step.CHECK_EXCLUSIONS)
@@ -205,6 +214,7 @@ class StepRunner:
                 card = FamilyCard(key=card_id)
             assert isinstance(card, FamilyCard)
             decision = decide_exclusions(check, card.has_room_for(current.id))
+            decided[:] = [decision]
             current.record_exclusion_check(decision)
             if decision.passed:
                 card.admit(current.id)
@@ -212,6 +222,7 @@ class StepRunner:
             return (current,)
 
         self._record(applicant.id, record)
+        _decision_made(Step.CHECK_EXCLUSIONS, decided[0])
 
     def _check_face(self, applicant: Applicant) -> None:
         if self.services.face is None:
@@ -229,7 +240,9 @@ class StepRunner:
             except PhotoNotFound:
                 check = FaceCheck.missing_selfie()
             else:
+                started = time.perf_counter()
                 check = self.services.face.check(selfie, reference)
+                metrics.face_checked(check.outcome, time.perf_counter() - started)
         _log.info(
             "face checked",
             applicant_id=str(applicant.id),
@@ -244,6 +257,7 @@ class StepRunner:
             return (current,)
 
         self._record(applicant.id, record)
+        _decision_made(Step.CHECK_FACE, decision, review=review)
 
     def _send_otp(self, applicant: Applicant) -> None:
         sequence = applicant.otp_sequence
@@ -263,6 +277,7 @@ class StepRunner:
             return (current,)
 
         self._record(applicant.id, record)
+        _decided(Step.SEND_OTP, "sent")
 
     # --------------------------------------------------------------- plumbing
 
@@ -285,12 +300,22 @@ class StepRunner:
             self._record(applicant_id, record)
         except _Stale:
             return
+        _decided(step, "delayed", (f"{fault.service}_unavailable",))
         _log.warning(
             "verification delayed",
             step=step.value,
             applicant_id=str(applicant_id),
             service=fault.service,
         )
+
+
+def _decided(step: Step, outcome: str, reasons: tuple[str, ...] = ()) -> None:
+    metrics.verification_decided(STEP_STAGE[step].value, outcome, reasons)
+
+
+def _decision_made(step: Step, decision: Decision, *, review: bool = False) -> None:
+    outcome = "review" if review else "passed" if decision.passed else "failed"
+    _decided(step, outcome, tuple(reason.code for reason in decision.reasons))
 
 
 def _still(applicant: Applicant, step: Step, same_attempt: bool = True) -> None:

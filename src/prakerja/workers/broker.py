@@ -8,6 +8,8 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
+from prakerja.tracing import MessageTracing, tracer_provider
+
 
 def build_broker(url: str | None) -> dramatiq.Broker:
     """A broker for ``url`` (amqp://… or redis://…), or an in-process one for ``None``."""
@@ -29,4 +31,6 @@ def build_broker(url: str | None) -> dramatiq.Broker:
         else:
             raise ValueError(f"unsupported broker URL scheme {scheme!r} (use amqp:// or redis://)")
     broker.add_middleware(CurrentMessage())
+    if tracer_provider() is not None:
+        broker.add_middleware(MessageTracing())
     return broker

@@ -13,15 +13,20 @@ import dramatiq
 
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.logs import configure_logging
+from prakerja.metrics.exposition import WorkerMetrics
 from prakerja.settings import Settings
+from prakerja.tracing import configure_tracing
 from prakerja.verification.runner import StepRunner
 from prakerja.workers.actors import declare_actors
 from prakerja.workers.broker import build_broker
 from prakerja.workers.pipeline import build_runner
 
 settings = Settings()
-configure_logging(settings)
+configure_logging(settings, "worker")
+configure_tracing(settings, "worker")
 broker = build_broker(settings.broker_url)
+if settings.metrics.port is not None:
+    broker.add_middleware(WorkerMetrics())
 dramatiq.set_broker(broker)
 
 

@@ -27,6 +27,7 @@ from prakerja.domain.stages import Step
 from prakerja.projections.follower import LogFollower
 from prakerja.projections.runner import read_model_loops
 from prakerja.settings import Settings
+from prakerja.tracing import TraceParents, traced_sender
 from prakerja.verification.face import FaceRecognitionChecker
 from prakerja.verification.runner import DelayPolicy, FaceChecker, Services, StepRunner
 from prakerja.workers.actors import FACE_QUEUE, VERIFICATION_QUEUE, declare_actors
@@ -86,11 +87,15 @@ def build_runner(container: Container, *, with_face: bool = True) -> StepRunner:
     return StepRunner(container.applicants, build_services(container, face), delays)
 
 
-def sender(actors: dict[Step, dramatiq.Actor[..., None]]) -> Callable[[Step, UUID], None]:
+def sender(
+    actors: dict[Step, dramatiq.Actor[..., None]], parents: TraceParents | None = None
+) -> Callable[[Step, UUID], None]:
+    """Send a step's message; with tracing on, under the trace of the request behind it."""
+
     def send(step: Step, applicant_id: UUID) -> None:
         actors[step].send(str(applicant_id))
 
-    return send
+    return send if parents is None else traced_sender(send, parents)
 
 
 @dataclass
@@ -126,7 +131,7 @@ class InProcessPipeline:
         )
         enqueuer = Enqueuer(
             self.container.pool,
-            sender(actors),
+            sender(actors, self.container.applicants.trace_parents),
             dt.timedelta(seconds=settings.verification.redelivery_s),
         )
         enqueuer.forget_sent()

@@ -1,0 +1,1 @@
+"""Prometheus metrics: the families the service records, what it reads at scrape time."""
