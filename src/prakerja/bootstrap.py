@@ -84,7 +84,10 @@ def event_store_env(
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
                     settings.db_idle_in_transaction_timeout_s
                 ),
-                "POSTGRES_PRE_PING": "y",
+                # No ping before each use of a pooled connection: it was a round trip per
+                # statement (half of a registration's). A connection that died (a server
+                # restart) fails its statement, which the library retries on another.
+                "POSTGRES_PRE_PING": "n",
                 # No table lock, no NOTIFY: the log is read in transaction order.
                 "APPLICATION_RECORDER_TOPIC": get_topic(TransactionOrderedRecorder),
             }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -124,6 +126,8 @@ class Applicants(Application[UUID]):
         self.otp_max_attempts = otp_max_attempts
         self.otp_lock = otp_lock or OtpLock()
         self.counters = counters or InMemoryCounters(index_secret)
+        self._existing_keys = KnownKeys()
+        """Uniqueness keys seen to exist (a claim reads those; see :meth:`_claim`)."""
         self.trace_parents: TraceParents | None = None
         """Set when tracing is on: the request's trace is kept for the work it causes."""
 
@@ -146,17 +150,22 @@ class Applicants(Application[UUID]):
     def register(self, email: str, password: str, language: str = "id") -> Written:
         address = EmailAddress.parse(email)
         _check_password(password)
-        applicant = Applicant(address.value, self.passwords.hash(password), language)
-        key = self._claim(KeyKind.EMAIL, address.uniqueness_key, applicant.id)
-        return self._save(applicant, key, taken=(KeyKind.EMAIL, address.uniqueness_key))
+        return self.register_prehashed(address, self.passwords.hash(password), language)
 
     def register_prehashed(
         self, email: EmailAddress, password_hash: str, language: str = "id"
     ) -> Written:
         """Registration with the hash computed by the caller (benchmarks, imports)."""
-        applicant = Applicant(email.value, password_hash, language)
-        key = self._claim(KeyKind.EMAIL, email.uniqueness_key, applicant.id)
-        return self._save(applicant, key, taken=(KeyKind.EMAIL, email.uniqueness_key))
+        taken = (KeyKind.EMAIL, email.uniqueness_key)
+        for _ in _attempts(2):
+            # A second try only if the address's key exists but is free (released).
+            applicant = Applicant(email.value, password_hash, language)
+            key = self._claim(KeyKind.EMAIL, email.uniqueness_key, applicant.id)
+            try:
+                return self._save(applicant, key, taken=taken)
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate("The address changed hands while registering; try again.")
 
     def authenticate(self, email: str, password: str) -> UUID:
         try:
@@ -371,6 +380,8 @@ class Applicants(Application[UUID]):
         except IntegrityError:
             if taken is not None:
                 key = self._find_key(*taken)
+                if key is not None:
+                    self._existing_keys.add(key.id)
                 owner = aggregates[0].id
                 if key is not None and key.owner not in (None, owner):
                     raise AlreadyTaken(
@@ -399,12 +410,44 @@ class Applicants(Application[UUID]):
         return key
 
     def _claim(self, kind: KeyKind, value: str, owner: UUID) -> UniqueKey:
+        """The key, claimed for ``owner``, to save with the owner's change.
+
+        Almost every value is claimed for the first time, so a key not known to exist is
+        not read: it is made anew, and if it existed after all the save fails whole
+        (``IntegrityError``), the key becomes known and the caller's retry reads it."""
+        key_id = unique_key_id(self._index_secret, kind, value)
+        if key_id not in self._existing_keys:
+            return UniqueKey(kind.value, owner, key=key_id)
         key = self._find_key(kind, value)
         if key is None:
-            key_id = unique_key_id(self._index_secret, kind, value)
+            self._existing_keys.discard(key_id)
             return UniqueKey(kind.value, owner, key=key_id)
         key.claim(owner)
         return key
+
+
+class KnownKeys:
+    """A bounded, thread-safe set of key ids (the oldest forgotten first): forgetting one
+    costs only a failed save and a retry."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[UUID, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key_id: object) -> bool:
+        return key_id in self._ids
+
+    def add(self, key_id: UUID) -> None:
+        with self._lock:
+            self._ids[key_id] = None
+            self._ids.move_to_end(key_id)
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+
+    def discard(self, key_id: UUID) -> None:
+        with self._lock:
+            self._ids.pop(key_id, None)
 
 
 def _attempts(count: int) -> Iterator[int]:

@@ -22,8 +22,10 @@ attempts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
+from uuid import UUID
 from weakref import WeakSet
 
 from eventsourcing.persistence import (
@@ -88,13 +90,47 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
         an ``OperationalError`` and goes to the caller."""
         if not stored_events:
             return None
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with (
+            self._dropping_broken_connections(),
+            self.datastore.get_connection() as conn,
+            conn.cursor() as curs,
+        ):
             if conn not in self._timed:
                 # ``POSTGRES_LOCK_TIMEOUT`` bounded the wait for the table lock; it now
                 # bounds a wait for another save's row, set once per session.
                 curs.execute(self.lock_timeout_statement)
                 self._timed.add(conn)
             return self.insert_rows(curs, stored_events)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's read of one aggregate's events, once per attempt of the same retry."""
+        with self._dropping_broken_connections():
+            events: Sequence[StoredEvent] = _select_events_once(
+                self, originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+            )
+            return events
+
+    @contextmanager
+    def _dropping_broken_connections(self) -> Iterator[None]:
+        """On a failed statement, drop every dead connection the pool holds before the
+        retry. Connections are not pinged before each use (a round trip per statement,
+        half of a registration's): after a server restart every pooled connection is dead,
+        and ten retries one connection at a time would not get past them."""
+        try:
+            yield
+        except (InterfaceError, OperationalError):
+            with suppress(Exception):
+                self.datastore.pool.check()
+            raise
 
     def insert_rows(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
@@ -212,6 +248,10 @@ class TransactionOrderedRecorder(PostgresApplicationRecorder):
             "subscriptions need NOTIFY and an id cursor, neither of which this recorder"
             " supports: follow the log with prakerja.projections.follower.LogFollower"
         )
+
+
+_select_events_once = PostgresApplicationRecorder.select_events.__wrapped__
+"""The library's ``select_events`` without its retry (``functools.wraps`` keeps it)."""
 
 
 def position_from_token(recorder: ApplicationRecorder, token: str) -> Position | None:
