@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing.postgres import PostgresFactory
 from psycopg_pool import ConnectionPool
 
 from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
@@ -117,6 +118,8 @@ def bootstrap(
         ),
         counters=counters,
     )
+    if database is not None:
+        _pass_connection_options(applicants, database)
     cipher = PhotoCipher(keys.derive("photos"))
     retention = dt.timedelta(days=settings.face.photo_retention_days)
     photos: PhotoStore
@@ -143,6 +146,20 @@ def bootstrap(
         database=database,
         pool=pool,
     )
+
+
+def _pass_connection_options(applicants: Applicants, database: DatabaseAddress) -> None:
+    """The event store's settings have no place for libpq options (``sslmode``,
+    ``target_session_attrs``, ...): they join its pool's connection arguments, read at
+    each new connection, and the connections it opened while starting are replaced."""
+    factory = applicants.factory
+    if database.options and isinstance(factory, PostgresFactory):
+        pool = factory.datastore.pool
+        assert isinstance(pool.kwargs, dict)
+        pool.kwargs.update(database.options)
+        if not pool.closed:  # connections of the start, some still being opened
+            pool.wait()
+            pool.drain()
 
 
 def _pool(settings: Settings, database: DatabaseAddress | None) -> ConnectionPool | None:
