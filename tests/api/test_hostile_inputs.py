@@ -17,6 +17,7 @@ in text, or a number out of a column's range, would fail a query).
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,8 +54,8 @@ PROBE = "GET /ready"
 refuses new connections is), not a problem document."""
 NOWHERE = "http://127.0.0.1:9"
 """Where the external services are (nothing listens): no call reaches anyone's simulator."""
-UNLIMITED = LimitSettings(
-    **{
+UNLIMITED = LimitSettings.model_validate(
+    {
         name: (10**9, 1)
         for name, f in LimitSettings.model_fields.items()
         if f.annotation == tuple[int, int]
@@ -78,7 +79,7 @@ class Hostile:
         found = []
         for operation in operations(self.doc):
             path_values = {p["name"]: self._path_sample(p) for p in operation.parameters("path")}
-            media = (operation.body_media_types() or [None])[0]
+            media: str | None = next(iter(operation.body_media_types()), None)
             schema = operation.body_schema()
             if operation.key in SELF_READ_BODIES:
                 schema, media = SELF_READ_BODIES[operation.key], "application/json"
@@ -107,7 +108,8 @@ class Hostile:
         if case.operation == WEBHOOK:
             headers.update(self._signature(case.content or b""))
         headers.update(case.headers)
-        return self.client.request(case.method, case.url, content=case.content, headers=headers)
+        raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+        return self.client.request(case.method, case.url, content=case.content, headers=raw)
 
     def _signature(self, body: bytes) -> dict[str, str]:
         stamp = int(self.container.applicants.clock().timestamp())
@@ -172,9 +174,8 @@ FAMILIES: dict[str, Callable[[Hostile, Target], Iterator[Case]]] = {
     "body field": lambda h, t: hostile.body_fields(h.doc, t),
     "whole body": lambda h, t: hostile.whole_bodies(h.doc, t),
     "multipart": lambda h, t: hostile.multipart(h.doc, t),
-    "header": lambda h, t: (
-        *hostile.headers(h.doc, t, h.roles[t.operation.key] == PUBLIC),
-        *_webhook_headers(t),
+    "header": lambda h, t: itertools.chain(
+        hostile.headers(h.doc, t, h.roles[t.operation.key] == PUBLIC), _webhook_headers(t)
     ),
 }
 
@@ -195,7 +196,7 @@ def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
             connect_timeout_s=0.2,
             retry_attempts=0,
         ),
-        **({"database_url": database_url} if database_url else {}),
+        database_url=database_url,
     )
 
 

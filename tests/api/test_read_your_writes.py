@@ -49,7 +49,7 @@ def api(service: Container) -> Iterator[TestClient[Any]]:
 
 
 def read(api: TestClient[Any], method: str, path: str, after: int, ops: dict[str, str]) -> Any:
-    body = {} if method == "POST" else None
+    body: dict[str, Any] | None = {} if method == "POST" else None
     return api.request(method, f"{path}?after={after}", json=body, headers=ops)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 from litestar.testing import TestClient
+from pydantic import SecretStr
 
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
@@ -90,8 +91,8 @@ def template(
         data_dir=tmp_path_factory.mktemp("rm") / "var",
         password_hashing=FAST_HASHING,
         staff=staff(),
-        cipher_key=new_cipher_key(),
-        token_secret=new_cipher_key(),
+        cipher_key=SecretStr(new_cipher_key()),
+        token_secret=SecretStr(new_cipher_key()),
         database_url=url_of(address),
         db_pool_size=12,
         projections=ProjectionSettings(read_wait_s=2.0, idle_wait_s=0.05, page_size=200),

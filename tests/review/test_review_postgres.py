@@ -99,7 +99,8 @@ def test_the_queue_follows_the_log_and_the_access_log_is_durable(
     assert [(e["staff"], e["fields"]) for e in seen] == [("rina", ["full_name", "nik"])]
     assert IDENTITY["nik"] not in str(seen)
 
-    with psycopg.connect(pg_container.pool.conninfo, autocommit=True) as conn:
+    assert pg_container.database is not None
+    with psycopg.connect(pg_container.database.conninfo, autocommit=True) as conn:
         for statement in (
             "DELETE FROM personal_data_access",
             "UPDATE personal_data_access SET staff = 'nobody'",
