@@ -52,6 +52,9 @@ _HTTP_CODES = {
 
 
 _SERVICE_RETRY_S = 30
+_MEMBERS = frozenset({"type", "title", "status", "code", "detail", "instance", "request"})
+"""The problem's own members (and ``problem``'s arguments): an error's extras never
+replace them (a review's ``status`` is not the HTTP status)."""
 
 
 class ProblemError(Exception):
@@ -69,13 +72,13 @@ def problem(
     status: int, code: str, detail: str, request: Request[Any, Any, Any], **extra: Any
 ) -> Response[dict[str, Any]]:
     body = {
+        **extra,
         "type": f"https://prakerja.example/problems/{code}",
         "title": code.replace("_", " ").capitalize(),
         "status": status,
         "code": code,
         "detail": detail,
         "instance": request.url.path,
-        **extra,
     }
     headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -83,7 +86,11 @@ def problem(
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
-    extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool))}
+    extra = {
+        k: v
+        for k, v in exc.extra.items()
+        if isinstance(v, (str, int, float, bool)) and k not in _MEMBERS
+    }
     return problem(status, exc.code, exc.detail, request, **extra)
 
 
