@@ -19,6 +19,7 @@ from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords
 from prakerja.settings import Settings, StaffAccount, StaffRole
+from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING, STAFF_PASSWORD
 
 pytest_plugins = ["tests.simulator_fixtures"]
@@ -112,5 +113,5 @@ def pg_container(pg_settings: Settings) -> Iterator[Container]:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(container), raise_server_exceptions=False) as test_client:
+    with DocumentedClient(app=create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client

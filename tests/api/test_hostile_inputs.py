@@ -5,7 +5,8 @@ negative numbers, NUL and control characters, bytes that are not UTF-8, nesting 
 levels deep, 1 MB strings, wrong content types, hostile multipart fields and headers
 into every path, query and body parameter of every operation, with valid tokens of a
 role each operation allows. The answer is never a 5xx; a case the service must refuse
-gets a 4xx problem (``application/problem+json`` with a ``code``). The one 5xx allowed
+gets a 4xx problem (``application/problem+json`` with a ``code``), and every problem
+answered is one the operation's OpenAPI responses document, with that code. The one 5xx allowed
 is a 503 saying a part the service depends on is absent (the in-memory service has no
 read models or ledger; no payment provider runs here; the readiness probe's own answer),
 and only for an input that is otherwise acceptable.
@@ -37,6 +38,7 @@ from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
 from prakerja.settings import LimitSettings, ServiceUrls, Settings
 from tests.api import hostile
+from tests.api.documented import Documented, DocumentedClient
 from tests.api.hostile import Case, Target
 from tests.api.openapi import operations
 from tests.conftest import staff_accounts
@@ -71,6 +73,7 @@ class Hostile:
         self.client = client
         self.container = container
         self.doc: dict[str, Any] = client.get("/schema/openapi.json").json()
+        self.documented = Documented(self.doc)
         self.applicant_id, self.applicant = register(client, "hostile@example.com")
         self.staff = {role: staff_headers(client, name) for role, name in STAFF.items()}
         self.roles = {f"{e.method} {e.path}": e.roles for e in endpoints(client.app)}
@@ -123,6 +126,9 @@ class Hostile:
         problem = response.headers.get("content-type", "").startswith("application/problem+json")
         code = response.json().get("code") if problem else None
         said = f"{status} {code or response.text[:120]!r}"
+        documented = self.documented.fault(case.method, case.url, response)
+        if documented is not None:
+            return f"{case.describe()}: the document lies: {documented}"
         if case.family == "baseline" and status == 400:
             return f"{case.describe()}: refused ({said}); the baseline needs a valid sample"
         if status >= 500:
@@ -242,7 +248,8 @@ def _drop(server: DatabaseAddress, name: str) -> None:
 
 def _attack(container: Container) -> Iterator[Hostile]:
     try:
-        with TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+        app = create_app(container)
+        with DocumentedClient(app=app, raise_server_exceptions=False, strict=False) as client:
             yield Hostile(client, container)
     finally:
         container.close()

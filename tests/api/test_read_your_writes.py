@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.settings import ProjectionSettings, Settings
+from tests.api.documented import DocumentedClient
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import register, staff_headers
 
@@ -44,7 +45,7 @@ def service(pg_settings: Settings) -> Iterator[Container]:
 
 @pytest.fixture
 def api(service: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(service), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(service), raise_server_exceptions=False) as client:
         yield client
 
 

@@ -28,6 +28,7 @@ from prakerja.projections.runner import run_read_models
 from prakerja.security.keys import new_cipher_key
 from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
+from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING, STAFF_PASSWORD
 from tests.projections.population import Person, Population
 
@@ -125,7 +126,7 @@ def people(template: Template) -> list[Person]:
 
 @pytest.fixture
 def api(populated: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(populated), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(populated), raise_server_exceptions=False) as client:
         yield client
 
 

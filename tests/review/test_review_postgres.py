@@ -15,6 +15,7 @@ from prakerja.api.app import create_app
 from prakerja.application.review_queue import review_queue_follower
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.settings import Settings
+from tests.api.documented import DocumentedClient
 from tests.helpers import IDENTITY, staff_headers
 from tests.review.support import JUSTIFICATION, face_band_case
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_client(pg_container: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(pg_container), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(pg_container), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -88,7 +89,7 @@ def test_the_queue_follows_the_log_and_the_access_log_is_durable(
     # A restart (a new service on the same database) still knows who saw the NIK.
     again = bootstrap(pg_settings)
     try:
-        with TestClient(app=create_app(again)) as fresh:
+        with DocumentedClient(app=create_app(again)) as fresh:
             seen = fresh.get(
                 f"/v1/audit/access/applicants/{applicant_id}",
                 params={"field": "nik"},

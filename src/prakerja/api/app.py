@@ -19,9 +19,9 @@ from prakerja.api.auth import TokenIssuer, authorize, build_jwt_auth
 from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
 from prakerja.api.openapi import openapi_config
+from prakerja.api.problem_docs import ProblemSchemaPlugin, document_operations
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
-from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
 from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
@@ -77,7 +77,7 @@ def create_app(container: Container) -> Litestar:
     limits = RequestLimits(
         container.counters, settings.limits, settings.mode, lambda: container.applicants.clock()
     )
-    return Litestar(
+    app = Litestar(
         # The guard covers every route of ours; the OpenAPI pages are public.
         route_handlers=[
             Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits])
@@ -90,7 +90,6 @@ def create_app(container: Container) -> Litestar:
         exception_handlers={
             **EXCEPTION_HANDLERS,
             LimitExceeded: on_limit_exceeded,
-            **REVIEW_EXCEPTION_HANDLERS,
         },
         openapi_config=openapi_config(),
         request_max_body_size=1024 * 1024,
@@ -98,4 +97,7 @@ def create_app(container: Container) -> Litestar:
         # Logging is configured once, by the entry point (structlog, masked); Litestar's
         # default would set the root logger to INFO with a format of its own.
         logging_config=LoggingConfig(configure_root_logger=False),
+        plugins=[ProblemSchemaPlugin()],
     )
+    document_operations(app)
+    return app

@@ -16,6 +16,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from prakerja.application.applicants import ConcurrentUpdate
+from prakerja.application.review import EvidenceUnavailable
 from prakerja.clients.errors import ServiceContractError, TransientServiceFault
 from prakerja.domain.errors import (
     AlreadyTaken,
@@ -25,11 +26,16 @@ from prakerja.domain.errors import (
     NotFound,
     TransitionNotAllowed,
 )
+from prakerja.domain.review import SeparationOfDuties
+from prakerja.security.counters import LimitExceeded
 
 PROBLEM_JSON = "application/problem+json"
 _log = structlog.get_logger("prakerja.api")
 
 _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (LimitExceeded, 429),
+    (SeparationOfDuties, 403),
+    (EvidenceUnavailable, 503),
     (InvalidInput, 422),
     (AlreadyTaken, 409),
     (TransitionNotAllowed, 409),
@@ -84,8 +90,13 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def domain_status(kind: type[DomainError]) -> int:
+    """The status a domain error of this kind answers with (its nearest mapped base)."""
+    return next((s for base, s in _DOMAIN_STATUS if issubclass(kind, base)), 400)
+
+
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+    status = domain_status(type(exc))
     extra = {
         k: v
         for k, v in exc.extra.items()
