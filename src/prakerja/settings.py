@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from prakerja.clients.training import DEVELOPMENT_SECRET as DEVELOPMENT_TRAINING_SECRET
 from prakerja.simulators.config import SimulatorConfig
@@ -183,6 +189,9 @@ class TracingSettings(BaseModel):
     sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
+SECRETS_DIR = "PRAKERJA_SECRETS_DIR"
+
+
 class Settings(BaseSettings):
     """Everything the service can be told. Built once, in the entry point."""
 
@@ -237,6 +246,23 @@ class Settings(BaseSettings):
     simulators: SimulatorConfig = SimulatorConfig()
     metrics: MetricsSettings = MetricsSettings()
     tracing: TracingSettings = TracingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Settings may also be files named after their variable (``prakerja_cipher_key``)
+        in the folder ``PRAKERJA_SECRETS_DIR`` names, else in systemd's credentials folder:
+        Docker and Kubernetes secrets, ``LoadCredential=``. A variable wins over a file."""
+        folder = os.environ.get(SECRETS_DIR) or os.environ.get("CREDENTIALS_DIRECTORY")
+        if folder:
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @property
     def resolved_log_format(self) -> Literal["console", "json"]:

@@ -377,6 +377,10 @@ def body_fields(doc: dict[str, Any], target: Target) -> Iterator[Case]:
         )
 
 
+def _with_field(build: Callable[[Any], Any], base: Any, name: str) -> Callable[[Any], Any]:
+    return lambda value: build({**base, name: value})
+
+
 def _field_cases(
     doc: dict[str, Any],
     schema: dict[str, Any],
@@ -395,7 +399,7 @@ def _field_cases(
                 doc,
                 child,
                 f"{where}.{name}",
-                lambda v, name=name, base=base: build({**base, name: v}),
+                _with_field(build, base, name),
                 applicant_id,
             )
     elif found == "array" and isinstance(flat.get("items"), dict):

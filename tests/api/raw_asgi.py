@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from litestar import Litestar
@@ -47,7 +47,7 @@ def raw_request(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    anyio.run(cast(Any, app), scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return RawResponse(start["status"], dict(start["headers"]), content)

@@ -95,7 +95,9 @@ def observed(response: Any) -> str:
 
 
 def call(world: World, endpoint: Endpoint, caller: str) -> Any:
-    body = {} if endpoint.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    body: dict[str, Any] | None = (
+        {} if endpoint.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    )
     return world.client.request(
         endpoint.method,
         url_for(endpoint, world.owner),

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
 from prakerja.bootstrap import bootstrap
 from prakerja.cli import main
 from prakerja.settings import Settings
+from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING
 
 
@@ -34,7 +34,7 @@ def test_a_dev_token_opens_the_staff_endpoints_of_its_role(
         Settings(data_dir=tmp_path, password_hashing=FAST_HASHING), in_memory=True
     )
     try:
-        with TestClient(app=create_app(container)) as client:
+        with DocumentedClient(app=create_app(container)) as client:
             ops = {"Authorization": f"Bearer {ops_token}"}
             reviewer = {"Authorization": f"Bearer {reviewer_token}"}
             assert client.get("/v1/waves", headers=ops).status_code == 200

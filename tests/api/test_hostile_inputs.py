@@ -5,7 +5,8 @@ negative numbers, NUL and control characters, bytes that are not UTF-8, nesting 
 levels deep, 1 MB strings, wrong content types, hostile multipart fields and headers
 into every path, query and body parameter of every operation, with valid tokens of a
 role each operation allows. The answer is never a 5xx; a case the service must refuse
-gets a 4xx problem (``application/problem+json`` with a ``code``). The one 5xx allowed
+gets a 4xx problem (``application/problem+json`` with a ``code``), and every problem
+answered is one the operation's OpenAPI responses document, with that code. The one 5xx allowed
 is a 503 saying a part the service depends on is absent (the in-memory service has no
 read models or ledger; no payment provider runs here; the readiness probe's own answer),
 and only for an input that is otherwise acceptable.
@@ -17,6 +18,7 @@ in text, or a number out of a column's range, would fail a query).
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +38,7 @@ from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
 from prakerja.settings import LimitSettings, ServiceUrls, Settings
 from tests.api import hostile
+from tests.api.documented import Documented, DocumentedClient
 from tests.api.hostile import Case, Target
 from tests.api.openapi import operations
 from tests.conftest import staff_accounts
@@ -53,8 +56,8 @@ PROBE = "GET /ready"
 refuses new connections is), not a problem document."""
 NOWHERE = "http://127.0.0.1:9"
 """Where the external services are (nothing listens): no call reaches anyone's simulator."""
-UNLIMITED = LimitSettings(
-    **{
+UNLIMITED = LimitSettings.model_validate(
+    {
         name: (10**9, 1)
         for name, f in LimitSettings.model_fields.items()
         if f.annotation == tuple[int, int]
@@ -70,6 +73,7 @@ class Hostile:
         self.client = client
         self.container = container
         self.doc: dict[str, Any] = client.get("/schema/openapi.json").json()
+        self.documented = Documented(self.doc)
         self.applicant_id, self.applicant = register(client, "hostile@example.com")
         self.staff = {role: staff_headers(client, name) for role, name in STAFF.items()}
         self.roles = {f"{e.method} {e.path}": e.roles for e in endpoints(client.app)}
@@ -78,7 +82,7 @@ class Hostile:
         found = []
         for operation in operations(self.doc):
             path_values = {p["name"]: self._path_sample(p) for p in operation.parameters("path")}
-            media = (operation.body_media_types() or [None])[0]
+            media: str | None = next(iter(operation.body_media_types()), None)
             schema = operation.body_schema()
             if operation.key in SELF_READ_BODIES:
                 schema, media = SELF_READ_BODIES[operation.key], "application/json"
@@ -107,7 +111,8 @@ class Hostile:
         if case.operation == WEBHOOK:
             headers.update(self._signature(case.content or b""))
         headers.update(case.headers)
-        return self.client.request(case.method, case.url, content=case.content, headers=headers)
+        raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()]
+        return self.client.request(case.method, case.url, content=case.content, headers=raw)
 
     def _signature(self, body: bytes) -> dict[str, str]:
         stamp = int(self.container.applicants.clock().timestamp())
@@ -121,6 +126,9 @@ class Hostile:
         problem = response.headers.get("content-type", "").startswith("application/problem+json")
         code = response.json().get("code") if problem else None
         said = f"{status} {code or response.text[:120]!r}"
+        documented = self.documented.fault(case.method, case.url, response)
+        if documented is not None:
+            return f"{case.describe()}: the document lies: {documented}"
         if case.family == "baseline" and status == 400:
             return f"{case.describe()}: refused ({said}); the baseline needs a valid sample"
         if status >= 500:
@@ -172,9 +180,8 @@ FAMILIES: dict[str, Callable[[Hostile, Target], Iterator[Case]]] = {
     "body field": lambda h, t: hostile.body_fields(h.doc, t),
     "whole body": lambda h, t: hostile.whole_bodies(h.doc, t),
     "multipart": lambda h, t: hostile.multipart(h.doc, t),
-    "header": lambda h, t: (
-        *hostile.headers(h.doc, t, h.roles[t.operation.key] == PUBLIC),
-        *_webhook_headers(t),
+    "header": lambda h, t: itertools.chain(
+        hostile.headers(h.doc, t, h.roles[t.operation.key] == PUBLIC), _webhook_headers(t)
     ),
 }
 
@@ -195,7 +202,7 @@ def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
             connect_timeout_s=0.2,
             retry_attempts=0,
         ),
-        **({"database_url": database_url} if database_url else {}),
+        database_url=database_url,
     )
 
 
@@ -241,7 +248,8 @@ def _drop(server: DatabaseAddress, name: str) -> None:
 
 def _attack(container: Container) -> Iterator[Hostile]:
     try:
-        with TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+        app = create_app(container)
+        with DocumentedClient(app=app, raise_server_exceptions=False, strict=False) as client:
             yield Hostile(client, container)
     finally:
         container.close()

@@ -24,6 +24,7 @@ from prakerja.domain.applicant import Applicant
 from prakerja.domain.errors import DomainError
 from prakerja.security.counters import InMemoryCounters, Limit, LimitExceeded, PostgresCounters
 from prakerja.settings import LimitSettings, Mode, Settings
+from tests.api.documented import DocumentedClient
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import register, staff_headers, verified_email
 from tests.review.support import Clock
@@ -45,7 +46,7 @@ def clock() -> Clock:
 def serve(settings: Settings, clock: Clock) -> Iterator[tuple[TestClient[Any], Container]]:
     container = bootstrap(settings, in_memory=True)
     container.applicants.clock = clock
-    with TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(container), raise_server_exceptions=False) as client:
         yield client, container
     container.close()
 

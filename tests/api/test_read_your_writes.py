@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.settings import ProjectionSettings, Settings
+from tests.api.documented import DocumentedClient
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import register, staff_headers
 
@@ -44,12 +45,12 @@ def service(pg_settings: Settings) -> Iterator[Container]:
 
 @pytest.fixture
 def api(service: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(service), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(service), raise_server_exceptions=False) as client:
         yield client
 
 
 def read(api: TestClient[Any], method: str, path: str, after: int, ops: dict[str, str]) -> Any:
-    body = {} if method == "POST" else None
+    body: dict[str, Any] | None = {} if method == "POST" else None
     return api.request(method, f"{path}?after={after}", json=body, headers=ops)
 
 

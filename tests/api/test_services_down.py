@@ -12,6 +12,7 @@ from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.clients.errors import ServiceContractError
 from prakerja.settings import ServiceUrls, Settings
+from tests.api.documented import DocumentedClient
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import staff_headers
 
@@ -22,7 +23,7 @@ NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, the connect
 def offline(settings: Settings) -> Iterator[TestClient[Any]]:
     services = ServiceUrls(payments=NOWHERE, connect_timeout_s=0.2, retry_attempts=0)
     container = bootstrap(settings.model_copy(update={"services": services}), in_memory=True)
-    with TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(container), raise_server_exceptions=False) as client:
         yield client
     container.close()
 

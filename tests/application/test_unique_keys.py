@@ -49,7 +49,7 @@ def test_a_nik_released_by_a_correction_is_claimed_by_its_owner(container: Conta
     applicants._existing_keys = type(applicants._existing_keys)()  # as a fresh process
     applicants.submit_identity(owner, **identity(NIK_A))
 
-    key = applicants.repository.get(applicants.key_id(KeyKind.NIK, NIK_A))
+    key: object = applicants.repository.get(applicants.key_id(KeyKind.NIK, NIK_A))
     assert isinstance(key, UniqueKey)
     assert key.owner == owner
     assert key.version > 1  # the existing key, claimed again: not a second key

@@ -37,3 +37,10 @@ def test_malformed_email_is_refused(raw: str) -> None:
 def test_masks_do_not_reveal_the_number_or_mailbox() -> None:
     assert PhoneNumber.parse("081234567890").masked == "+62812*****890"
     assert EmailAddress.parse("budi@example.com").masked == "b***@example.com"
+
+
+@pytest.mark.parametrize("raw", ["٠٨١٢٣٤٥٦٧٨٩٠", "08١٢34567890", "０８１２３４５６７８９０"])
+def test_digits_of_other_scripts_are_not_a_phone_number(raw: str) -> None:
+    # str.isdigit and \d accept them; the SMS gateway and the registry would not.
+    with pytest.raises(InvalidPhone):
+        PhoneNumber.parse(raw)

@@ -76,3 +76,9 @@ def test_compose_round_trips() -> None:
 def test_masking_hides_the_middle() -> None:
     assert mask_nik("3201015507900001") == "3201********0001"
     assert "5507" not in repr(Nik.parse("3201015507900001"))
+
+
+def test_digits_of_other_scripts_are_not_a_nik() -> None:
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "3201015507900001")
+    with pytest.raises(InvalidNik):
+        Nik.parse(arabic_indic)

@@ -128,7 +128,7 @@ def test_transient_faults_and_a_registry_outage_reject_nobody(
     for service in ("education", "exclusions", "sms", "email"):
         admin.set_faults(service, flaky)
     admin.set_faults(
-        "dukcapil", FaultConfig(error_rate=0.2, outages=[OutageWindow(start_s=5, duration_s=30)])
+        "dukcapil", FaultConfig(error_rate=0.2, outages=(OutageWindow(start_s=5, duration_s=30),))
     )
     crowd = people(simulators, 1000)
     processes.start_all()

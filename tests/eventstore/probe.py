@@ -45,7 +45,7 @@ def stored(
         originator_id=originator_id,
         originator_version=version,
         timestamp=dt.datetime.now(dt.UTC),
-        writer=writer,
+        writer=writer,  # type: ignore[call-arg]  # the event class is made by @event
     )
     return applicants.mapper.to_stored_event(event)
 

@@ -77,7 +77,7 @@ def test_an_upgraded_log_is_followed_from_where_each_follower_was(
     with _datastore(released) as datastore:
         locked = PostgresApplicationRecorder(datastore, events_table_name="prakerja_events")
         before = [stored(old.applicants, new_id(), 1) for _ in range(30)]
-        ids = [locked.insert_events([event])[0] for event in before]  # type: ignore[index]
+        ids = [locked.insert_events([event])[0] for event in before]  # type: ignore[index,unused-ignore]
     old.close()
     with psycopg.connect(released.conninfo, autocommit=True) as conn:
         # Followers of the last release, each at the id it had read up to.
@@ -118,10 +118,10 @@ def test_an_upgraded_log_is_followed_from_where_each_follower_was(
         service.applicants.recorder.insert_events(after)
         for follower in resumed.values():
             follower.catch_up()
-        new = sorted((e.originator_id, 1) for e in after)
-        for name, old in (("at-start", events), ("halfway", events[15:]), ("at-end", [])):
-            assert got(name)[: len(old)] == old, name
-            assert sorted(got(name)[len(old) :]) == new, name  # one save, in any order
+        added = sorted((e.originator_id, 1) for e in after)
+        for name, earlier in (("at-start", events), ("halfway", events[15:]), ("at-end", [])):
+            assert got(name)[: len(earlier)] == earlier, name
+            assert sorted(got(name)[len(earlier) :]) == added, name  # one save, in any order
     finally:
         service.close()
 
@@ -153,7 +153,7 @@ def test_an_upgraded_database_is_the_same_as_a_new_one(
         locked = PostgresApplicationRecorder(datastore, events_table_name="prakerja_events")
         locked.insert_events(
             [
-                locked.construct_pg_stored_event(new_id(), 1, "t", b"x")  # type: ignore[list-item]
+                locked.construct_pg_stored_event(new_id(), 1, "t", b"x")  # type: ignore[list-item,unused-ignore]
             ]
         )
     upgrade(released)

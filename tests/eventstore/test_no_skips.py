@@ -144,7 +144,8 @@ def test_rolled_back_inserts_leave_gaps_that_followers_pass(
         recorder.insert_rows(conn.cursor(), [stored(applicants, new_id(), 1) for _ in range(3)])
         conn.execute("ROLLBACK")
     # A save refused by a conflict burns the ids of the rows inserted before it.
-    refused = [stored(applicants, new_id(), 1), stored(applicants, first.originator_id, 1)]
+    again = UUID(str(first.originator_id))
+    refused = [stored(applicants, new_id(), 1), stored(applicants, again, 1)]
     with pytest.raises(IntegrityError):
         recorder.insert_events(refused)
     last = stored(applicants, new_id(), 1)

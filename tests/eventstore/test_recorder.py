@@ -48,7 +48,8 @@ class SettledRecorder(TransactionOrderedRecorder):
                     ),
                     message="the horizon to pass the insert",
                 )
-        return ids
+        returned: Sequence[int] | None = ids
+        return returned
 
 
 class TestLibraryRecorderCase(ApplicationRecorderTestCase[TransactionOrderedRecorder]):
@@ -79,10 +80,10 @@ def test_rows_of_a_save_go_in_sorted_and_come_back_in_the_order_given(
     events = [stored(applicants, i, 1) for i in reversed(ids)] + [stored(applicants, ids[0], 2)]
     returned = recorder.insert_events(events)
     assert returned is not None and all(isinstance(i, RecordedId) for i in returned)
-    assert len({i.transaction_id for i in returned}) == 1  # type: ignore[attr-defined]
+    assert len({i.transaction_id for i in returned if isinstance(i, RecordedId)}) == 1
     in_log = committed(pool)
     assert [(o, v) for o, v, _ in in_log] == [(ids[0], 1), (ids[0], 2), *((i, 1) for i in ids[1:])]
-    by_event = {(o, v): p.notification_id for o, v, p in in_log}
+    by_event: dict[tuple[Any, int], int] = {(o, v): p.notification_id for o, v, p in in_log}
     assert list(returned) == [by_event[(e.originator_id, e.originator_version)] for e in events]
 
 

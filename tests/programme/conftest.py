@@ -32,6 +32,7 @@ from prakerja.domain.wave import WaveSpec
 from prakerja.simulators import FaultConfig, RunningSimulators, SimulatorConfig, start_in_background
 from prakerja.simulators.config import PaymentBehaviour
 from prakerja.workers.scheduler import build_programme
+from tests.api.documented import DocumentedClient
 
 START = dt.datetime(2020, 4, 11, 1, 0, tzinfo=dt.UTC)
 PROVINCES = ("32", "33", "35", "31", "94")
@@ -136,7 +137,7 @@ def pg_programme(pg_container: Container, clock: SimulatedClock) -> Programme:
 @pytest.fixture
 def api(container: Container, programme: Programme) -> Iterator[TestClient[Any]]:
     """The HTTP API over the in-memory store, its programme on the test's clock."""
-    with TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(container), raise_server_exceptions=False) as client:
         yield client
 
 

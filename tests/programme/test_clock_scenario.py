@@ -41,6 +41,7 @@ from prakerja.workers.payments import (
     declare_payment_actor,
 )
 from prakerja.workers.scheduler import Scheduler, sender, start_programme
+from tests.api.documented import DocumentedClient
 from tests.helpers import staff_headers
 from tests.programme.conftest import (
     SimulatedClock,
@@ -147,7 +148,7 @@ def test_thirty_days_then_four_months_on_a_simulated_clock(
     platform_config = TrainingPlatformConfig(
         webhook_url="/v1/training/webhooks/skillhub", duplicate_rate=0.5, delivery_attempts=2
     )
-    with TestClient(app=create_app(pg_container), raise_server_exceptions=False) as api:
+    with DocumentedClient(app=create_app(pg_container), raise_server_exceptions=False) as api:
         platform_app = create_training_app(
             platform_config,
             FaultInjector("training", FaultConfig(), seed=1),

@@ -123,7 +123,9 @@ def test_a_signature_with_non_ascii_characters_is_refused_as_wrong(
     body = event(participant, "evt-5")
     headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
     headers["X-Prakerja-Signature"] = headers["X-Prakerja-Signature"][:-2] + "é"
-    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    refused = api.post(
+        URL, content=body, headers={k.encode(): v.encode() for k, v in headers.items()}
+    )
     assert refused.status_code == 401
     assert refused.json()["code"] == "invalid_signature"
 
@@ -135,7 +137,9 @@ def test_an_absurd_timestamp_is_refused(
     body = event(participant, "evt-6")
     headers = signed_headers(SECRET, int(clock.now.timestamp()), body)
     headers["X-Prakerja-Timestamp"] = timestamp
-    refused = api.post(URL, content=body, headers={k: v.encode() for k, v in headers.items()})
+    refused = api.post(
+        URL, content=body, headers={k.encode(): v.encode() for k, v in headers.items()}
+    )
     assert refused.status_code == 401
     assert refused.json()["code"] in {"stale_webhook", "invalid_signature"}
 

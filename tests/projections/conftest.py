@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 from litestar.testing import TestClient
+from pydantic import SecretStr
 
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
@@ -27,6 +28,7 @@ from prakerja.projections.runner import run_read_models
 from prakerja.security.keys import new_cipher_key
 from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
+from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING, STAFF_PASSWORD
 from tests.projections.population import Person, Population
 
@@ -90,8 +92,8 @@ def template(
         data_dir=tmp_path_factory.mktemp("rm") / "var",
         password_hashing=FAST_HASHING,
         staff=staff(),
-        cipher_key=new_cipher_key(),
-        token_secret=new_cipher_key(),
+        cipher_key=SecretStr(new_cipher_key()),
+        token_secret=SecretStr(new_cipher_key()),
         database_url=url_of(address),
         db_pool_size=12,
         projections=ProjectionSettings(read_wait_s=2.0, idle_wait_s=0.05, page_size=200),
@@ -124,7 +126,7 @@ def people(template: Template) -> list[Person]:
 
 @pytest.fixture
 def api(populated: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(populated), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(populated), raise_server_exceptions=False) as client:
         yield client
 
 

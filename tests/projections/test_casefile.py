@@ -21,7 +21,7 @@ def test_case_file_mirrors_the_aggregate_at_every_version(container: Container) 
         case = CaseFile()
         aggregate: Applicant | None = None
         for event in container.applicants.history(person.applicant_id):
-            aggregate = event.mutate(aggregate)  # type: ignore[assignment]
+            aggregate = event.mutate(aggregate)
             if type(event) in CASE_FIELDS:
                 case.apply(Decoded.from_event(event))
             assert aggregate is not None

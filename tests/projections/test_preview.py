@@ -31,7 +31,7 @@ _FACE_DECISIONS = (Applicant.FaceMatched, Applicant.FaceMatchFailed, Applicant.F
 
 def face_now(container: Container) -> dict[UUID, tuple[StageStatus, float | None]]:
     """Each applicant whose face stage automation decided last: status and distance."""
-    found = {}
+    found: dict[UUID, tuple[StageStatus, float | None]] = {}
     for applicant_id, events in reference.histories(container).items():
         applicant = reference.final(events)
         record = applicant.stages[Stage.FACE]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.utils import get_topic
@@ -163,7 +165,7 @@ def test_wave_rosters_follow_joins_selections_and_decrees(populated: Container) 
             "SELECT applicant_id, wave_number, outcome, sk_number FROM reports.wave_roster",
         )
     }
-    expected = {}
+    expected: dict[tuple[UUID, int | None], tuple[str, str | None]] = {}
     for applicant_id, events in reference.histories(populated).items():
         for event, applicant in reference.replay(events):
             number = applicant.membership.wave_number
@@ -259,7 +261,7 @@ class _Collect:
     name = "collect"
 
     def __init__(self, *topics: str) -> None:
-        self.topics = topics
+        self.topics: Sequence[str] = topics
         self.positions: list[Position] = []
 
     def handle(self, page: Any, cursor: Any) -> None:

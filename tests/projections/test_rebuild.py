@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container
@@ -16,6 +15,7 @@ from prakerja.projections import tables
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.live import ReadModelFollower, event_table, wait_for
 from prakerja.projections.rebuild import Rebuild, Rebuilt
+from tests.api.documented import DocumentedClient
 from tests.helpers import staff_headers
 from tests.projections.conftest import Running
 from tests.projections.population import Population
@@ -73,7 +73,7 @@ class Readers(threading.Thread):
         self.statuses: list[int] = []
 
     def run(self) -> None:
-        with TestClient(app=create_app(self.container)) as client:
+        with DocumentedClient(app=create_app(self.container)) as client:
             headers = staff_headers(client, "bayu")
             while not self.stop.is_set():
                 for path in (

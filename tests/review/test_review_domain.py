@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -143,6 +143,11 @@ def test_holding_releasing_and_taking_over_a_case() -> None:
     assert names(case) == ["Taken", "Retaken", "Released", "Retaken"]
 
 
+def events_of(applicant: Applicant) -> list[Aggregate.Event]:
+    """The events collected, as the review flags read them from the log."""
+    return cast(list[Aggregate.Event], list(applicant.collect_events()))
+
+
 def face_in_review() -> Applicant:
     applicant = identity_valid()
     applicant.upload_selfie(uuid4(), "ab" * 32, "image/jpeg", 640, 480)
@@ -153,7 +158,7 @@ def face_in_review() -> Applicant:
 
 def test_a_face_in_the_review_band_is_flagged_with_its_decision() -> None:
     applicant = face_in_review()
-    events = applicant.collect_events()
+    events = events_of(applicant)
     flags = review_flags(events)
     flag = flags[Stage.FACE]
     assert flag.kind is FlagKind.FACE_REVIEW
@@ -162,7 +167,7 @@ def test_a_face_in_the_review_band_is_flagged_with_its_decision() -> None:
     applicant.override_decision(
         Stage.FACE, StageStatus.PASSED, flag.decision_version, "r", WHY, "d"
     )
-    assert review_flags([*events, *applicant.collect_events()]) == {}
+    assert review_flags([*events, *events_of(applicant)]) == {}
 
 
 def test_a_dispute_names_the_rejection_and_only_rejections_by_automation() -> None:
@@ -178,7 +183,7 @@ def test_a_dispute_names_the_rejection_and_only_rejections_by_automation() -> No
     assert face.value.code == "not_disputable"
     applicant.dispute_decision(Stage.IDENTITY, rejected_at, "  My name is right.  ")
     assert applicant.stage(Stage.IDENTITY).status is StageStatus.IN_REVIEW
-    events = applicant.collect_events()
+    events = events_of(applicant)
     flag = review_flags(events)[Stage.IDENTITY]
     assert (flag.kind, flag.decision_version, flag.decision_event) == (
         FlagKind.DISPUTE,
@@ -199,11 +204,11 @@ def test_a_dispute_names_the_rejection_and_only_rejections_by_automation() -> No
 
 def test_repeated_delays_flag_once_and_keep_the_flag_until_a_decision() -> None:
     applicant = identity_valid()
-    history = list(applicant.collect_events())
+    history = list(events_of(applicant))
     versions = []
     for attempt in range(1, REPEATED_DELAYS + 2):
         applicant.delay_verification(Stage.EDUCATION, "education", attempt, NOW)
-        history += applicant.collect_events()
+        history += events_of(applicant)
         versions.append(history[-1].originator_version)
         flags = review_flags(history)
         assert (Stage.EDUCATION in flags) is (attempt >= REPEATED_DELAYS)
@@ -211,7 +216,7 @@ def test_repeated_delays_flag_once_and_keep_the_flag_until_a_decision() -> None:
     assert flag.decision_version == versions[REPEATED_DELAYS - 1]  # the first flagged delay
     assert flag.evidence["attempts"] == REPEATED_DELAYS + 1
     applicant.record_education_check(passed(NOT_IN_SCHOOL, enrolled=False))
-    assert review_flags([*history, *applicant.collect_events()]) == {}
+    assert review_flags([*history, *events_of(applicant)]) == {}
 
 
 def test_an_override_can_decide_a_long_delayed_stage() -> None:
@@ -226,11 +231,11 @@ def test_a_case_refused_for_good_waits_for_no_reviewer_but_on_its_refusal() -> N
     applicant = identity_valid()
     applicant.upload_selfie(uuid4(), "ab" * 32, "image/jpeg", 640, 480)
     applicant.record_face_check(1, failed(Rule("face.match", 1), "review_band"), review=True)
-    events = applicant.collect_events()
+    events = events_of(applicant)
     assert set(review_flags(events)) == {Stage.FACE}
     applicant.record_education_check(failed(NOT_IN_SCHOOL, "enrolled_student"))
-    events += applicant.collect_events()
+    events += events_of(applicant)
     assert review_flags(events) == {}  # its selfie is not worth a reviewer's time now
     applicant.dispute_decision(Stage.EDUCATION, applicant.version, "I left school in 2019.")
-    events += applicant.collect_events()
+    events += events_of(applicant)
     assert set(review_flags(events)) == {Stage.EDUCATION, Stage.FACE}

@@ -16,6 +16,7 @@ from prakerja.application.review_queue import review_queue_follower
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.eventstore.position import Position
 from prakerja.settings import Settings
+from tests.api.documented import DocumentedClient
 from tests.helpers import IDENTITY, staff_headers
 from tests.review.support import JUSTIFICATION, face_band_case
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_client(pg_container: Container) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(pg_container), raise_server_exceptions=False) as client:
+    with DocumentedClient(app=create_app(pg_container), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -90,7 +91,7 @@ def test_the_queue_follows_the_log_and_the_access_log_is_durable(
     # A restart (a new service on the same database) still knows who saw the NIK.
     again = bootstrap(pg_settings)
     try:
-        with TestClient(app=create_app(again)) as fresh:
+        with DocumentedClient(app=create_app(again)) as fresh:
             seen = fresh.get(
                 f"/v1/audit/access/applicants/{applicant_id}",
                 params={"field": "nik"},
@@ -101,7 +102,8 @@ def test_the_queue_follows_the_log_and_the_access_log_is_durable(
     assert [(e["staff"], e["fields"]) for e in seen] == [("rina", ["full_name", "nik"])]
     assert IDENTITY["nik"] not in str(seen)
 
-    with psycopg.connect(pg_container.pool.conninfo, autocommit=True) as conn:
+    assert pg_container.database is not None
+    with psycopg.connect(pg_container.database.conninfo, autocommit=True) as conn:
         for statement in (
             "DELETE FROM personal_data_access",
             "UPDATE personal_data_access SET staff = 'nobody'",

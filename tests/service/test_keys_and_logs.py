@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from pydantic import SecretStr
 
 from prakerja.logs import configure_logging, mask_text
 from prakerja.security.keys import MissingSecret, load_keys, new_cipher_key
@@ -29,8 +30,8 @@ def test_production_refuses_to_start_without_keys(tmp_path: Path) -> None:
         Settings(
             mode=Mode.PRODUCTION,
             data_dir=tmp_path,
-            cipher_key=new_cipher_key(),
-            token_secret="t" * 40,
+            cipher_key=SecretStr(new_cipher_key()),
+            token_secret=SecretStr("t" * 40),
         )
     )
     assert not (tmp_path / "secrets").exists() and keys.token_secret == "t" * 40
@@ -38,7 +39,7 @@ def test_production_refuses_to_start_without_keys(tmp_path: Path) -> None:
 
 def test_a_malformed_cipher_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MissingSecret, match="32 bytes"):
-        load_keys(Settings(data_dir=tmp_path, cipher_key="c2hvcnQ="))
+        load_keys(Settings(data_dir=tmp_path, cipher_key=SecretStr("c2hvcnQ=")))
 
 
 def test_free_text_is_masked() -> None:

@@ -210,7 +210,7 @@ class Service:
             processes = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return set()
-        ports = set()
+        ports: set[int] = set()
         for process in processes:
             try:
                 connections = process.net_connections(kind="tcp")

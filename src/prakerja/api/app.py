@@ -20,9 +20,9 @@ from prakerja.api.bodies import ApiRequest
 from prakerja.api.limits import STATE_KEY, RequestLimits, enforce_limits, on_limit_exceeded
 from prakerja.api.metrics import http_metrics, metrics
 from prakerja.api.openapi import openapi_config
+from prakerja.api.problem_docs import ProblemSchemaPlugin, document_operations
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.routes import ROUTE_HANDLERS
-from prakerja.api.routes.review import REVIEW_EXCEPTION_HANDLERS
 from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
@@ -79,7 +79,7 @@ def create_app(container: Container) -> Litestar:
     limits = RequestLimits(
         container.counters, settings.limits, settings.mode, lambda: container.applicants.clock()
     )
-    return Litestar(
+    app = Litestar(
         # The guard covers every route of ours; the OpenAPI pages are public.
         route_handlers=[
             Router("/", route_handlers=ROUTE_HANDLERS, guards=[authorize, enforce_limits]),
@@ -93,10 +93,12 @@ def create_app(container: Container) -> Litestar:
         exception_handlers={
             **EXCEPTION_HANDLERS,
             LimitExceeded: on_limit_exceeded,
-            **REVIEW_EXCEPTION_HANDLERS,
         },
         openapi_config=openapi_config(),
-        plugins=[plugin] if (plugin := http_plugin()) is not None else [],
+        plugins=[
+            ProblemSchemaPlugin(),
+            *([plugin] if (plugin := http_plugin()) is not None else []),
+        ],
         request_max_body_size=1024 * 1024,
         debug=False,
         # Logging is configured once, by the entry point (structlog, masked); Litestar's
@@ -107,3 +109,5 @@ def create_app(container: Container) -> Litestar:
             loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         ),
     )
+    document_operations(app)
+    return app

@@ -18,6 +18,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from prakerja.application.applicants import ConcurrentUpdate
+from prakerja.application.review import EvidenceUnavailable
 from prakerja.clients.errors import ServiceContractError, TransientServiceFault
 from prakerja.domain.errors import (
     AlreadyTaken,
@@ -27,11 +28,16 @@ from prakerja.domain.errors import (
     NotFound,
     TransitionNotAllowed,
 )
+from prakerja.domain.review import SeparationOfDuties
+from prakerja.security.counters import LimitExceeded
 
 PROBLEM_JSON = "application/problem+json"
 _log = structlog.get_logger("prakerja.api")
 
 _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (LimitExceeded, 429),
+    (SeparationOfDuties, 403),
+    (EvidenceUnavailable, 503),
     (InvalidInput, 422),
     (AlreadyTaken, 409),
     (TransitionNotAllowed, 409),
@@ -54,6 +60,9 @@ _HTTP_CODES = {
 
 
 _SERVICE_RETRY_S = 30
+_MEMBERS = frozenset({"type", "title", "status", "code", "detail", "instance", "request"})
+"""The problem's own members (and ``problem``'s arguments): an error's extras never
+replace them (a review's ``status`` is not the HTTP status)."""
 
 
 class ProblemError(Exception):
@@ -71,21 +80,30 @@ def problem(
     status: int, code: str, detail: str, request: Request[Any, Any, Any], **extra: Any
 ) -> Response[dict[str, Any]]:
     body = {
+        **extra,
         "type": f"https://prakerja.example/problems/{code}",
         "title": code.replace("_", " ").capitalize(),
         "status": status,
         "code": code,
         "detail": detail,
         "instance": request.url.path,
-        **extra,
     }
     headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def domain_status(kind: type[DomainError]) -> int:
+    """The status a domain error of this kind answers with (its nearest mapped base)."""
+    return next((s for base, s in _DOMAIN_STATUS if issubclass(kind, base)), 400)
+
+
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((s for kind, s in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
-    extra = {k: v for k, v in exc.extra.items() if isinstance(v, (str, int, float, bool))}
+    status = domain_status(type(exc))
+    extra = {
+        k: v
+        for k, v in exc.extra.items()
+        if isinstance(v, (str, int, float, bool)) and k not in _MEMBERS
+    }
     return problem(status, exc.code, exc.detail, request, **extra)
 
 

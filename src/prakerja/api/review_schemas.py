@@ -30,12 +30,16 @@ class _Body(BaseModel):
 
 
 class TakeIn(_Body):
-    applicant_id: UUID
+    applicant_id: UUID = Field(examples=["0b7e4f6a-2c1d-4e8f-9a3b-5c6d7e8f9a0b"])
     stage: Literal["identity", "education", "exclusion", "face"]
 
 
 class Justification(_Body):
-    justification: Prose = Field(min_length=MIN_JUSTIFICATION, max_length=MAX_JUSTIFICATION)
+    justification: Prose = Field(
+        min_length=MIN_JUSTIFICATION,
+        max_length=MAX_JUSTIFICATION,
+        examples=["The selfie and the registry photo show the same person; the ID card matches."],
+    )
 
 
 class DecisionIn(Justification):
@@ -44,7 +48,11 @@ class DecisionIn(Justification):
 
 class DisputeIn(_Body):
     stage: Literal["identity", "education", "exclusion"]
-    statement: Prose = Field(min_length=10, max_length=2000)
+    statement: Prose = Field(
+        min_length=10,
+        max_length=2000,
+        examples=["I left school in 2019; the registry still lists me as a student."],
+    )
 
 
 class ReviewOut(BaseModel):

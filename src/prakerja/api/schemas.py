@@ -30,18 +30,18 @@ class Body(BaseModel):
 
 class Registration(Body):
     email: Line = Field(max_length=320, examples=["budi.santoso@example.com"])
-    password: Line = Field(max_length=256)
+    password: Line = Field(max_length=256, examples=["correct horse battery"])
     language: Literal["id", "en"] = "id"
 
 
 class Login(Body):
-    email: Line = Field(max_length=320)
-    password: Line = Field(max_length=256)
+    email: Line = Field(max_length=320, examples=["budi.santoso@example.com"])
+    password: Line = Field(max_length=256, examples=["correct horse battery"])
 
 
 class StaffLogin(Body):
-    username: Line = Field(max_length=100)
-    password: Line = Field(max_length=256)
+    username: Line = Field(max_length=100, examples=["rina"])
+    password: Line = Field(max_length=256, examples=["correct horse battery"])
 
 
 class TokenOut(BaseModel):
@@ -57,15 +57,15 @@ class Registered(TokenOut):
 
 
 class EmailToken(Body):
-    token: Line = Field(max_length=200)
+    token: Line = Field(max_length=200, examples=["the token from the link in the email"])
 
 
 class IdentityIn(Body):
     nik: Line = Field(max_length=32, examples=["3201015507900001"])
-    kk_number: Line = Field(max_length=32)
-    full_name: Line = Field(max_length=200)
-    birth_date: dt.date
-    mother_maiden_name: Line = Field(max_length=200)
+    kk_number: Line = Field(max_length=32, examples=["3201011203040005"])
+    full_name: Line = Field(max_length=200, examples=["Siti Rahayu"])
+    birth_date: dt.date = Field(examples=["1990-07-15"])
+    mother_maiden_name: Line = Field(max_length=200, examples=["Sri Wahyuni"])
 
 
 class Accepted(BaseModel):
@@ -89,7 +89,7 @@ class PhoneIn(Body):
 
 
 class OtpIn(Body):
-    code: Line = Field(max_length=12)
+    code: Line = Field(max_length=12, examples=["493817"])
 
 
 class Text(BaseModel):

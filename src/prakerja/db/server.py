@@ -16,30 +16,38 @@ import psutil
 
 from prakerja.settings import Settings
 
+_ADDRESS_KEYS = frozenset({"host", "port", "dbname", "user", "password"})
+
 
 @dataclass(frozen=True)
 class DatabaseAddress:
-    """Connection parameters; ``host`` may be a socket directory."""
+    """Connection parameters; ``host`` may be a socket directory (or several hosts).
+
+    ``options`` are the URL's other libpq parameters (``sslmode``, ``sslrootcert``,
+    ``target_session_attrs``, ``application_name``, ...), passed to every connection.
+    """
 
     host: str
     port: int
     dbname: str
     user: str
     password: str
+    options: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_url(cls, url: str) -> DatabaseAddress:
         parts = urlsplit(url)
         if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
             raise ValueError(f"not a PostgreSQL URL (scheme {parts.scheme!r})")
-        query = parse_qs(parts.query)
-        host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        host = query.get("host", parts.hostname or "127.0.0.1")
         return cls(
             host=host,
-            port=parts.port or int(query.get("port", ["5432"])[0]),
-            dbname=unquote(parts.path.lstrip("/")) or "postgres",
-            user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password or ""),
+            port=parts.port or int(query.get("port", "5432")),
+            dbname=unquote(parts.path.lstrip("/")) or query.get("dbname", "postgres"),
+            user=unquote(parts.username or query.get("user", "postgres")),
+            password=unquote(parts.password or query.get("password", "")),
+            options=tuple((k, v) for k, v in query.items() if k not in _ADDRESS_KEYS),
         )
 
     @property
@@ -51,6 +59,7 @@ class DatabaseAddress:
             "dbname": self.dbname,
             "user": self.user,
             "password": self.password,
+            **dict(self.options),
         }
         return " ".join(f"{key}='{_escape(value)}'" for key, value in pairs.items() if value)
 
@@ -58,6 +67,7 @@ class DatabaseAddress:
     def sqlalchemy_url(self) -> str:
         from sqlalchemy.engine import URL
 
+        socket = {"host": self.host} if self.host.startswith("/") else {}
         return URL.create(
             "postgresql+psycopg",
             username=self.user,
@@ -65,7 +75,7 @@ class DatabaseAddress:
             host=None if self.host.startswith("/") else self.host,
             port=self.port,
             database=self.dbname,
-            query={"host": self.host} if self.host.startswith("/") else {},
+            query={**socket, **dict(self.options)},
         ).render_as_string(hide_password=False)
 
     @property

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from prakerja.domain.errors import InvalidEmail, InvalidPhone
 
 # Indonesian mobile numbers: 08xx / 628xx / +628xx, 9 to 12 digits after the leading 8.
-_MOBILE = re.compile(r"8[1-9]\d{7,10}")
+_MOBILE = re.compile(r"8[1-9][0-9]{7,10}")
 
 
 @dataclass(frozen=True)

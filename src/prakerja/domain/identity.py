@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from prakerja.domain.errors import InvalidInput
 from prakerja.domain.nik import Nik, mask_nik
 
-_KK = re.compile(r"\d{16}")
+_KK = re.compile(r"[0-9]{16}")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ PROVINCES: dict[str, str] = {
 
 PROVINCES_2020 = tuple(code for code in PROVINCES if int(code) <= 92)
 
-_SIXTEEN_DIGITS = re.compile(r"\d{16}")
+_SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
 _FEMALE_DAY_OFFSET = 40
 
 

@@ -19,8 +19,8 @@ import psycopg
 from eventsourcing.persistence import Notification, Recording
 from psycopg.types.numeric import Int8BinaryLoader, IntLoader
 
-_TOKEN = re.compile(r"(\d{1,20})\.(\d{1,20})")
-TOKEN_PATTERN = r"^\d{1,20}(\.\d{1,20})?$"  # noqa: S105 - a log position, not a secret
+_TOKEN = re.compile(r"([0-9]{1,20})\.([0-9]{1,20})")
+TOKEN_PATTERN = r"^[0-9]{1,20}(\.[0-9]{1,20})?$"  # noqa: S105 - a log position, not a secret
 """A position as clients send it back: ``<transaction id>.<notification id>``, or a bare
 notification id (the token commands returned before positions were pairs)."""
 

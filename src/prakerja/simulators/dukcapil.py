@@ -26,7 +26,7 @@ Text = Annotated[str, msgspec.Meta(max_length=300)]
 
 
 class IdentityQuery(msgspec.Struct, frozen=True):
-    nik: Annotated[str, msgspec.Meta(pattern=r"^\d{16}$")]
+    nik: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$")]
     kk_number: Text
     full_name: Text
     birth_date: dt.date

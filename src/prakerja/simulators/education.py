@@ -15,7 +15,7 @@ from prakerja.simulators.population import Population
 
 
 class EnrollmentQuery(msgspec.Struct, frozen=True):
-    nik: Annotated[str, msgspec.Meta(pattern=r"^\d{16}$")]
+    nik: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$")]
 
 
 class EnrollmentAnswer(msgspec.Struct, frozen=True):

@@ -16,7 +16,7 @@ from prakerja.simulators.population import Population
 
 
 class ExclusionQuery(msgspec.Struct, frozen=True):
-    nik: Annotated[str, msgspec.Meta(pattern=r"^\d{16}$")]
+    nik: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{16}$")]
     kk_number: Annotated[str, msgspec.Meta(max_length=32)]
 
 

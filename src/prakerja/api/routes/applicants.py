@@ -16,7 +16,17 @@ from prakerja.api.auth import Role, public, roles
 from prakerja.api.bounds import MAX_VERSION
 from prakerja.api.deps import principal_of
 from prakerja.api.presenters import history_entry, status_of
+from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
+from prakerja.api.refusals import (
+    APPLICANT,
+    IDENTITY,
+    REQUEST_OTP,
+    SELFIE,
+    STATE,
+    VERIFY_EMAIL,
+    VERIFY_OTP,
+)
 from prakerja.api.schemas import (
     Accepted,
     EmailToken,
@@ -46,7 +56,7 @@ class ApplicantRoutes(Controller):
 
     @post(
         "/email/verification",
-        opt=public(),
+        opt=public() | raises(VERIFY_EMAIL),
         sync_to_thread=True,
         status_code=200,
         summary="Verify the email address with the token from the email",
@@ -62,7 +72,7 @@ class ApplicantRoutes(Controller):
 
     @put(
         "/identity",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(IDENTITY),
         sync_to_thread=True,
         status_code=202,
         summary="Submit, or correct after a failed check, the identity data",
@@ -90,7 +100,7 @@ class ApplicantRoutes(Controller):
 
     @put(
         "/selfie",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(SELFIE),
         sync_to_thread=True,
         status_code=202,
         summary="Upload a selfie holding the ID card (a new one re-runs the face check only)",
@@ -131,7 +141,7 @@ class ApplicantRoutes(Controller):
 
     @post(
         "/phone/otp",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(REQUEST_OTP),
         sync_to_thread=True,
         status_code=202,
         summary="Send a one-time code to a phone number (replaces any earlier code)",
@@ -147,7 +157,7 @@ class ApplicantRoutes(Controller):
 
     @post(
         "/phone/verification",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(VERIFY_OTP),
         sync_to_thread=True,
         status_code=200,
         summary="Verify the phone number with the code received by SMS",
@@ -163,7 +173,7 @@ class ApplicantRoutes(Controller):
 
     @get(
         "/status",
-        opt=_CASE_READERS,
+        opt=_CASE_READERS | raises(APPLICANT),
         sync_to_thread=True,
         summary="Current status, with the reason for any failure in Indonesian and English",
     )
@@ -174,7 +184,7 @@ class ApplicantRoutes(Controller):
 
     @get(
         "/history",
-        opt=_HISTORY_READERS,
+        opt=_HISTORY_READERS | raises(APPLICANT),
         sync_to_thread=True,
         summary="Every event: when, what decided it, under which rule, on what evidence",
     )
@@ -196,7 +206,7 @@ class ApplicantRoutes(Controller):
 
     @get(
         "/state",
-        opt=_HISTORY_READERS,
+        opt=_HISTORY_READERS | raises(STATE),
         sync_to_thread=True,
         summary="The case as it stood at a version or a moment (what did we know then?)",
     )

@@ -12,7 +12,9 @@ from pydantic import BaseModel
 
 from prakerja.api.auth import Role, roles
 from prakerja.api.bounds import WaveQuery
+from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
+from prakerja.api.refusals import LEDGER, PROVIDER, WAVE
 from prakerja.api.routes.waves import PROGRAMME
 from prakerja.application.programme import Programme
 from prakerja.bootstrap import Container
@@ -84,7 +86,7 @@ class FinanceRoutes(Controller):
 
     @get(
         "/summary",
-        opt=_FINANCE,
+        opt=_FINANCE | raises(LEDGER),
         sync_to_thread=True,
         summary="Training balances and incentives owed and paid, per wave and in total",
     )
@@ -99,7 +101,7 @@ class FinanceRoutes(Controller):
 
     @get(
         "/reconciliation",
-        opt=_FINANCE,
+        opt=_FINANCE | raises(PROVIDER, WAVE),
         sync_to_thread=True,
         summary="Owed (rules) vs recorded paid (events) vs the provider's statement",
     )

@@ -32,7 +32,9 @@ from prakerja.api.bounds import (
     report_days,
 )
 from prakerja.api.positions import After, wanted
+from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
+from prakerja.api.refusals import PAGED, POLICY, READ_MODELS
 from prakerja.api.text import LINE_PATTERN, QueryText, for_parameters, lines_documented, query_text
 from prakerja.bootstrap import Container
 from prakerja.projections.live import wait_for
@@ -273,7 +275,12 @@ class ReportRoutes(Controller):
     tags = ["reports"]
     dependencies = {"days": Provide(report_days, sync_to_thread=False)}
 
-    @get("/funnel", opt=_STAFF, sync_to_thread=True, summary="Applicants per milestone")
+    @get(
+        "/funnel",
+        opt=_STAFF | raises(READ_MODELS),
+        sync_to_thread=True,
+        summary="Applicants per milestone",
+    )
     def funnel(
         self,
         container: NamedDependency[Container],
@@ -300,7 +307,7 @@ class ReportRoutes(Controller):
 
     @get(
         "/rejections",
-        opt=_STAFF,
+        opt=_STAFF | raises(READ_MODELS),
         sync_to_thread=True,
         summary="Rejections, flags and delays by stage and reason",
     )
@@ -330,7 +337,7 @@ class ReportRoutes(Controller):
 
     @get(
         "/rejections/events",
-        opt=_STAFF,
+        opt=_STAFF | raises(READ_MODELS, PAGED),
         sync_to_thread=True,
         summary="Every rejection, flag and delay, newest first (the audit trail)",
     )
@@ -357,7 +364,12 @@ class ReportRoutes(Controller):
             next_cursor=page.next_cursor,
         )
 
-    @get("/waves", opt=_STAFF, sync_to_thread=True, summary="Waves: joined, selected, not")
+    @get(
+        "/waves",
+        opt=_STAFF | raises(READ_MODELS),
+        sync_to_thread=True,
+        summary="Waves: joined, selected, not",
+    )
     def waves(
         self,
         container: NamedDependency[Container],
@@ -373,7 +385,7 @@ class ReportRoutes(Controller):
 
     @get(
         "/waves/{wave_number:int}/roster",
-        opt=_STAFF,
+        opt=_STAFF | raises(READ_MODELS, PAGED),
         sync_to_thread=True,
         summary="Who joined a wave, whether selected, and the decree (SK)",
     )
@@ -396,7 +408,12 @@ class ReportRoutes(Controller):
             next_cursor=page.next_cursor,
         )
 
-    @get("/cases", opt=_CASE_WORKERS, sync_to_thread=True, summary="Search cases")
+    @get(
+        "/cases",
+        opt=_CASE_WORKERS | raises(READ_MODELS, PAGED),
+        sync_to_thread=True,
+        summary="Search cases",
+    )
     def cases(
         self,
         container: NamedDependency[Container],
@@ -430,7 +447,7 @@ class ReportRoutes(Controller):
 
     @get(
         "/pending",
-        opt=_OPERATIONS,
+        opt=_OPERATIONS | raises(READ_MODELS, PAGED),
         sync_to_thread=True,
         summary="Applicants waiting on a verification, longest first",
     )
@@ -466,7 +483,7 @@ class ReportRoutes(Controller):
 
     @post(
         "/rule-preview",
-        opt=_POLICY,
+        opt=_POLICY | raises(READ_MODELS, POLICY),
         sync_to_thread=True,
         status_code=200,
         summary="Whose outcome a changed rule would change (nothing is re-run or written)",

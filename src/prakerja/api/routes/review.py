@@ -9,7 +9,6 @@ the access log first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -22,7 +21,19 @@ from prakerja.api.auth import Role, roles
 from prakerja.api.bounds import Offset
 from prakerja.api.deps import principal_of
 from prakerja.api.positions import After, wanted
-from prakerja.api.problems import problem
+from prakerja.api.problem_docs import raises
+from prakerja.api.refusals import (
+    APPROVE,
+    DECIDE,
+    DISPUTE,
+    PHOTO,
+    POSITION,
+    REFUSE,
+    REGISTRY_PHOTO,
+    RELEASE,
+    REVIEW,
+    TAKE,
+)
 from prakerja.api.review_schemas import (
     CaseOut,
     DecisionIn,
@@ -35,10 +46,10 @@ from prakerja.api.review_schemas import (
 )
 from prakerja.api.schemas import Accepted, token
 from prakerja.application.applicants import Applicants
-from prakerja.application.review import EvidenceUnavailable, ReviewDesk
+from prakerja.application.review import ReviewDesk
 from prakerja.application.review_case import Case
 from prakerja.application.review_queue import QueueFilter, ReviewQueue
-from prakerja.domain.errors import DomainError, TransitionNotAllowed
+from prakerja.domain.errors import TransitionNotAllowed
 from prakerja.domain.review import ReviewStatus, SeparationOfDuties
 from prakerja.domain.review_flags import FlagKind
 from prakerja.domain.stages import Stage
@@ -52,7 +63,7 @@ class ReviewRoutes(Controller):
 
     @get(
         "/queue",
-        opt=roles(Role.REVIEWER, Role.OPS),
+        opt=roles(Role.REVIEWER, Role.OPS) | raises(POSITION),
         sync_to_thread=True,
         summary="Cases waiting for a reviewer, oldest first (masked data only)",
     )
@@ -91,7 +102,7 @@ class ReviewRoutes(Controller):
 
     @post(
         "/",
-        opt=roles(Role.REVIEWER),
+        opt=roles(Role.REVIEWER) | raises(TAKE),
         sync_to_thread=True,
         status_code=201,
         summary="Take a flagged case (or one left untouched by its holder for a day)",
@@ -107,7 +118,7 @@ class ReviewRoutes(Controller):
 
     @get(
         "/{review_id:uuid}",
-        opt=roles(Role.REVIEWER, Role.AUDITOR),
+        opt=roles(Role.REVIEWER, Role.AUDITOR) | raises(REVIEW),
         sync_to_thread=True,
         summary="One case: the flag, the automated decision's evidence, the data needed, the trail",
     )
@@ -129,7 +140,7 @@ class ReviewRoutes(Controller):
 
     @post(
         "/{review_id:uuid}/release",
-        opt=roles(Role.REVIEWER),
+        opt=roles(Role.REVIEWER) | raises(RELEASE),
         sync_to_thread=True,
         status_code=200,
         summary="Give a taken case back to the queue, undecided",
@@ -144,7 +155,7 @@ class ReviewRoutes(Controller):
 
     @post(
         "/{review_id:uuid}/decision",
-        opt=roles(Role.REVIEWER),
+        opt=roles(Role.REVIEWER) | raises(DECIDE),
         sync_to_thread=True,
         status_code=200,
         summary="Decide with a written justification (an acceptance becomes a proposal)",
@@ -162,7 +173,7 @@ class ReviewRoutes(Controller):
 
     @post(
         "/{review_id:uuid}/approval",
-        opt=roles(Role.REVIEWER),
+        opt=roles(Role.REVIEWER) | raises(APPROVE),
         sync_to_thread=True,
         status_code=200,
         summary="Approve another reviewer's proposal (four eyes): the override is applied",
@@ -179,7 +190,7 @@ class ReviewRoutes(Controller):
 
     @post(
         "/{review_id:uuid}/refusal",
-        opt=roles(Role.REVIEWER),
+        opt=roles(Role.REVIEWER) | raises(REFUSE),
         sync_to_thread=True,
         status_code=200,
         summary="Refuse another reviewer's proposal: the case goes back to its proposer",
@@ -196,7 +207,7 @@ class ReviewRoutes(Controller):
 
     @get(
         "/{review_id:uuid}/selfie",
-        opt=roles(Role.REVIEWER, Role.AUDITOR),
+        opt=roles(Role.REVIEWER, Role.AUDITOR) | raises(PHOTO),
         sync_to_thread=True,
         summary="The applicant's selfie, for whoever reviews the case (logged)",
     )
@@ -214,7 +225,7 @@ class ReviewRoutes(Controller):
 
     @get(
         "/{review_id:uuid}/registry-photo",
-        opt=roles(Role.REVIEWER, Role.AUDITOR),
+        opt=roles(Role.REVIEWER, Role.AUDITOR) | raises(REGISTRY_PHOTO),
         sync_to_thread=True,
         summary="The civil registry's photo of the applicant, for the same (logged)",
     )
@@ -239,7 +250,7 @@ class DisputeRoutes(Controller):
 
     @post(
         "/disputes",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(DISPUTE),
         sync_to_thread=True,
         status_code=202,
         summary="Dispute a registry's rejection (the data is right, the registry is not)",
@@ -282,17 +293,3 @@ def _image(content: bytes) -> Response[bytes]:
     if not content.startswith((b"\x89PNG", b"\xff\xd8")):
         media = "application/octet-stream"
     return Response(content, media_type=media, headers={"Cache-Control": "no-store"})
-
-
-def _on(status: int) -> Callable[[Request[Any, Any, Any], DomainError], Response[Any]]:
-    def handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-        return problem(status, exc.code, exc.detail, request)
-
-    return handler
-
-
-REVIEW_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
-    SeparationOfDuties: _on(403),
-    EvidenceUnavailable: _on(503),
-}
-"""Statuses for the review's own errors (the app factory merges them in)."""

@@ -7,6 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from prakerja.api.auth import Role, TokenIssuer, public
+from prakerja.api.problem_docs import raises
+from prakerja.api.refusals import LOGIN, REGISTER
 from prakerja.api.schemas import Login, Registered, Registration, StaffLogin, TokenOut, token
 from prakerja.application.applicants import Applicants
 from prakerja.domain.errors import InvalidCredentials
@@ -20,7 +22,7 @@ class SessionRoutes(Controller):
 
     @post(
         "/applicants",
-        opt=public(),
+        opt=public() | raises(REGISTER),
         sync_to_thread=True,
         status_code=201,
         summary="Register with email and password",
@@ -42,7 +44,11 @@ class SessionRoutes(Controller):
         )
 
     @post(
-        "/auth/token", opt=public(), sync_to_thread=True, status_code=200, summary="Applicant login"
+        "/auth/token",
+        opt=public() | raises(LOGIN),
+        sync_to_thread=True,
+        status_code=200,
+        summary="Applicant login",
     )
     def login(
         self,
@@ -57,7 +63,7 @@ class SessionRoutes(Controller):
 
     @post(
         "/staff/token",
-        opt=public(),
+        opt=public() | raises(LOGIN),
         sync_to_thread=True,
         status_code=200,
         summary="Staff login (configured accounts)",

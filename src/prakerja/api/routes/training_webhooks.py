@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prakerja.api.auth import public
 from prakerja.api.bounds import MAX_RUPIAH
+from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
+from prakerja.api.refusals import WEBHOOK
 from prakerja.api.routes.waves import PROGRAMME
 from prakerja.api.text import Line, PathText
 from prakerja.application.programme import Programme, TrainingEvent, TrainingEventType
@@ -62,7 +64,7 @@ class TrainingWebhookRoutes(Controller):
 
     @post(
         "/{platform:str}",
-        opt=public(),
+        opt=public() | raises(WEBHOOK),
         sync_to_thread=True,
         status_code=200,
         summary="A training platform's event (signed: X-Prakerja-Timestamp, X-Prakerja-Signature)",

@@ -25,6 +25,19 @@ from prakerja.api.bounds import (
     values_within,
 )
 from prakerja.api.deps import principal_of
+from prakerja.api.problem_docs import raises
+from prakerja.api.refusals import (
+    CLOSE,
+    DECREE,
+    DRAWN,
+    JOIN,
+    NAMED,
+    OPEN,
+    PRIORITY,
+    SCHEDULE,
+    SURVEY,
+    WAVE,
+)
 from prakerja.api.schemas import Accepted, token
 from prakerja.api.text import (
     LINE_PATTERN,
@@ -73,9 +86,9 @@ class PriorityGroupIn(_In):
 
 
 class WaveIn(_In):
-    number: WaveField
-    opens_at: dt.datetime
-    closes_at: dt.datetime
+    number: WaveField = Field(examples=[1])
+    opens_at: dt.datetime = Field(examples=["2020-04-11T08:00:00+07:00"])
+    closes_at: dt.datetime = Field(examples=["2020-04-14T23:59:00+07:00"])
     quota: int | None = Field(
         default=None, ge=1, le=MAX_PEOPLE, description="unset: a recovery wave's slots"
     )
@@ -94,7 +107,12 @@ class WaveIn(_In):
 
 
 class PriorityMembersIn(_In):
-    niks: list[Nik] = Field(min_length=1, max_length=10_000, json_schema_extra=lines_documented(32))
+    niks: list[Nik] = Field(
+        min_length=1,
+        max_length=10_000,
+        examples=[["3201015507900001"]],
+        json_schema_extra=lines_documented(32),
+    )
 
 
 class PriorityListingOut(BaseModel):
@@ -106,18 +124,21 @@ class CloseIn(_In):
     seed: Annotated[str, StringConstraints(pattern=SEED, max_length=64)] | None = Field(
         default=None,
         description="32 bytes as hex (e.g. from a public randomness beacon); unset: random",
+        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
         json_schema_extra={"pattern": SEED},  # Litestar's document drops it (optional field)
     )
 
 
 class DecreeIn(_In):
     sk_number: Line = Field(min_length=1, max_length=100, examples=["SK-12/KP/2020"])
-    sk_date: dt.date
+    sk_date: dt.date = Field(examples=["2020-04-16"])
 
 
 class JoinIn(_In):
-    wave_number: WaveField
-    skills_test_score: int = Field(ge=0, le=100, description="the basic-skills test result")
+    wave_number: WaveField = Field(examples=[1])
+    skills_test_score: int = Field(
+        ge=0, le=100, description="the basic-skills test result", examples=[78]
+    )
 
 
 _ANSWERS: dict[str, Any] = {
@@ -141,7 +162,11 @@ class SurveyIn(_In):
     answers: dict[
         Annotated[Line, Field(max_length=100)],
         Annotated[Prose, Field(max_length=2000)] | Answer,
-    ] = Field(max_length=50, json_schema_extra=_ANSWERS)
+    ] = Field(
+        max_length=50,
+        examples=[{"overall": 4, "comment": "The training helped me find work."}],
+        json_schema_extra=_ANSWERS,
+    )
 
 
 class DrawOut(BaseModel):
@@ -264,7 +289,13 @@ class WaveRoutes(Controller):
     tags = ["waves"]
     dependencies = PROGRAMME
 
-    @post("", opt=_OPS, sync_to_thread=True, status_code=201, summary="Schedule a wave")
+    @post(
+        "",
+        opt=_OPS | raises(SCHEDULE),
+        sync_to_thread=True,
+        status_code=201,
+        summary="Schedule a wave",
+    )
     def schedule(
         self,
         data: JSONBody[WaveIn],
@@ -289,14 +320,14 @@ class WaveRoutes(Controller):
     def list_waves(self, programme: NamedDependency[Programme]) -> list[WaveOut]:
         return [wave_out(wave) for wave in programme.waves()]
 
-    @get("/{number:int}", opt=_WAVE_READERS, sync_to_thread=True, summary="One wave")
+    @get("/{number:int}", opt=_WAVE_READERS | raises(WAVE), sync_to_thread=True, summary="One wave")
     def one(self, number: WavePath, programme: NamedDependency[Programme]) -> WaveOut:
         wave = programme.wave(number)
         return wave_out(wave, joined=programme.joined(wave))
 
     @post(
         "/{number:int}/priority-groups/{group:str}/members",
-        opt=_OPS,
+        opt=_OPS | raises(PRIORITY),
         sync_to_thread=True,
         status_code=200,
         summary="Put NIKs on a priority group before the wave opens (stored as keyed hashes)",
@@ -312,7 +343,13 @@ class WaveRoutes(Controller):
         listing = programme.list_priority_members(number, group, data.niks, _staff(request))
         return PriorityListingOut(added=listing.added, already_listed=listing.already_listed)
 
-    @post("/{number:int}/open", opt=_OPS, sync_to_thread=True, status_code=200, summary="Open now")
+    @post(
+        "/{number:int}/open",
+        opt=_OPS | raises(OPEN),
+        sync_to_thread=True,
+        status_code=200,
+        summary="Open now",
+    )
     def open(
         self,
         number: WavePath,
@@ -323,7 +360,7 @@ class WaveRoutes(Controller):
 
     @post(
         "/{number:int}/close",
-        opt=_OPS,
+        opt=_OPS | raises(CLOSE),
         sync_to_thread=True,
         status_code=200,
         summary="Close and draw (idempotent: a repeated close returns the same draw)",
@@ -340,7 +377,7 @@ class WaveRoutes(Controller):
 
     @post(
         "/{number:int}/decree",
-        opt=_OPS,
+        opt=_OPS | raises(DECREE),
         sync_to_thread=True,
         status_code=202,
         summary="Record the SK; candidates are told in the background (or `prakerja programme"
@@ -359,7 +396,7 @@ class WaveRoutes(Controller):
 
     @get(
         "/{number:int}/decree",
-        opt=_DRAW_READERS,
+        opt=_DRAW_READERS | raises(NAMED),
         sync_to_thread=True,
         summary="The decree and the participants it names, in draw order",
     )
@@ -373,7 +410,7 @@ class WaveRoutes(Controller):
 
     @get(
         "/{number:int}/draw",
-        opt=_DRAW_READERS,
+        opt=_DRAW_READERS | raises(DRAWN),
         sync_to_thread=True,
         summary="The draw's recorded inputs (candidates, seed, quotas) and its result",
     )
@@ -395,7 +432,7 @@ class WaveRoutes(Controller):
 
     @get(
         "/{number:int}/draw/verification",
-        opt=_DRAW_READERS,
+        opt=_DRAW_READERS | raises(DRAWN),
         sync_to_thread=True,
         summary="Re-run the draw from its recorded inputs and compare",
     )
@@ -424,7 +461,7 @@ class ParticipantRoutes(Controller):
 
     @post(
         "/wave",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(JOIN),
         sync_to_thread=True,
         status_code=201,
         summary="Join an open wave with the basic-skills test result",
@@ -440,7 +477,7 @@ class ParticipantRoutes(Controller):
 
     @post(
         "/surveys/{number:int}",
-        opt=roles(Role.APPLICANT),
+        opt=roles(Role.APPLICANT) | raises(SURVEY),
         sync_to_thread=True,
         status_code=201,
         summary="Answer survey 1, 2 or 3 after the training (each earns an incentive)",
