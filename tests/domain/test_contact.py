@@ -39,7 +39,18 @@ def test_masks_do_not_reveal_the_number_or_mailbox() -> None:
     assert EmailAddress.parse("budi@example.com").masked == "b***@example.com"
 
 
-@pytest.mark.parametrize("raw", ["٠٨١٢٣٤٥٦٧٨٩٠", "08١٢34567890", "０８１２３４５６７８９０"])
+def _in_script(digits: str, zero: int) -> str:
+    return "".join(chr(zero + int(d)) if d.isdigit() else d for d in digits)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _in_script("081234567890", 0x0660),  # Arabic-Indic
+        "08" + _in_script("12", 0x0660) + "34567890",
+        _in_script("081234567890", 0xFF10),  # fullwidth
+    ],
+)
 def test_digits_of_other_scripts_are_not_a_phone_number(raw: str) -> None:
     # str.isdigit and \d accept them; the SMS gateway and the registry would not.
     with pytest.raises(InvalidPhone):
