@@ -13,14 +13,23 @@ from typing import Any
 import psycopg
 from rich.console import Console
 
-from bench import api_load, face, lock, read_models, registration, writers
+from bench import api_load, face, lock, read_models, registration, write_plans, writers
 from bench.common import Loaded
 from bench.population import empty, load
 from bench.report import Measurement, skipped
 from prakerja.db.server import DatabaseAddress
 from prakerja.simulation.machine import load_average, machine_info
 
-MEASUREMENTS = ("read_models", "queries", "registration", "lock", "writers", "http", "face")
+MEASUREMENTS = (
+    "read_models",
+    "queries",
+    "plans",
+    "registration",
+    "lock",
+    "writers",
+    "http",
+    "face",
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ def _at_scale(plan: Plan, loaded: Loaded, console: Console) -> list[Measurement]
         )
     if "queries" in plan.only:
         rows += _step(console, "queries", lambda: read_models.queries(loaded, plan.query_samples))
+    if "plans" in plan.only:
+        rows += _step(console, "write plans", lambda: write_plans.measure(loaded))
     if "registration" in plan.only:
         rows += _step(
             console,
