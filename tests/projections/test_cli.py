@@ -62,7 +62,7 @@ def test_status_rebuild_and_preview_from_the_command_line(populated: Container) 
     from_log = runner.invoke(
         main, ["projections", "preview", "--face-accept", "0.45", "--from-log"], env=env
     )
-    assert from_log.output.splitlines()[0] == preview.output.splitlines()[0]
+    assert from_log.stdout.splitlines()[0] == preview.stdout.splitlines()[0]
     refused = runner.invoke(main, ["projections", "preview"], env=env)
     assert refused.exit_code == 1 and "give a changed rule" in refused.output
 
