@@ -162,6 +162,11 @@ class ProjectionSettings(BaseModel):
         gt=0,
         description="a transaction open this long holds the log's followers: /ready degraded",
     )
+    stall_warn_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="a follower behind that has not moved for this long: /ready degraded",
+    )
 
 
 class MetricsSettings(BaseModel):

@@ -22,6 +22,7 @@ from prakerja.api.metrics import http_metrics, metrics
 from prakerja.api.openapi import openapi_config
 from prakerja.api.problem_docs import ProblemSchemaPlugin, document_operations
 from prakerja.api.problems import EXCEPTION_HANDLERS
+from prakerja.api.readiness import Readiness
 from prakerja.api.routes import ROUTE_HANDLERS
 from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
@@ -63,6 +64,7 @@ def create_app(container: Container) -> Litestar:
     )
     passwords = Passwords(settings.password_hashing)
     tokens = TokenIssuer(jwt_auth)
+    readiness = Readiness.of(settings, container.pool)
     dependencies = {
         "container": Provide(lambda: container, sync_to_thread=False),
         "settings": Provide(lambda: settings, sync_to_thread=False),
@@ -74,6 +76,7 @@ def create_app(container: Container) -> Litestar:
         "reviews": Provide(lambda: container.reviews, sync_to_thread=False),
         "review_queue": Provide(lambda: container.review_queue, sync_to_thread=False),
         "access_log": Provide(lambda: container.access_log, sync_to_thread=False),
+        "readiness": Provide(lambda: readiness, sync_to_thread=False),
     }
     # Rate limits count after authorisation: only callers allowed on a route count.
     limits = RequestLimits(

@@ -28,6 +28,7 @@ from prakerja.clients.errors import (
 )
 from prakerja.clients.exclusions import ExclusionCheck, ExclusionRegistry, HttpExclusionRegistry
 from prakerja.clients.sms import HttpSmsGateway, SmsGateway, SmsReceipt
+from prakerja.clients.transport import breaker_states
 
 __all__ = [
     "BreakerState",
@@ -55,4 +56,5 @@ __all__ = [
     "SmsGateway",
     "SmsReceipt",
     "TransientServiceFault",
+    "breaker_states",
 ]

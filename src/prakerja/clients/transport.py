@@ -13,6 +13,7 @@ import datetime as dt
 import email.utils
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -50,6 +51,22 @@ class _BackoffOrRetryAfter(wait_base):
         return float(self._backoff(retry_state))
 
 
+_CHANNELS: weakref.WeakSet[ServiceChannel] = weakref.WeakSet()
+_WORST_FIRST = (BreakerState.OPEN, BreakerState.HALF_OPEN, BreakerState.CLOSED)
+
+
+def breaker_states() -> dict[str, BreakerState]:
+    """Each external service this process talks to, and its breaker (the worst, if several
+    channels lead to it): what ``/ready`` shows."""
+    states: dict[str, BreakerState] = {}
+    for channel in list(_CHANNELS):
+        known = states.get(channel.service)
+        state = channel.breaker_state
+        if known is None or _WORST_FIRST.index(state) < _WORST_FIRST.index(known):
+            states[channel.service] = state
+    return states
+
+
 class ServiceChannel:
     """Synchronous and thread-safe: one per service per process (it pools connections)."""
 
@@ -82,12 +99,14 @@ class ServiceChannel:
             sleep=sleep,
             before_sleep=self._log_retry,
         )
+        _CHANNELS.add(self)
 
     @property
     def breaker_state(self) -> BreakerState:
         return self._breaker.state
 
     def close(self) -> None:
+        _CHANNELS.discard(self)
         self._client.close()
 
     def post_json(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -43,6 +46,24 @@ def migrations_folder() -> Path:
     raise FileNotFoundError("the migrations folder is missing from this installation")
 
 
+@functools.cache
+def code_heads() -> tuple[str, ...]:
+    """The revisions this code needs (read once from the migrations folder)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
+def schema_status_on(conn: psycopg.Connection[Any]) -> SchemaStatus:
+    """:func:`schema_status` over a connection the caller already holds (``/ready``)."""
+    try:
+        with conn.transaction():
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except psycopg.errors.UndefinedTable:
+        rows = []
+    return SchemaStatus(current=tuple(str(row[0]) for row in rows), head=code_heads())
+
+
 def _config(address: DatabaseAddress) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_folder()))
@@ -57,14 +78,13 @@ def upgrade(address: DatabaseAddress, revision: str = "heads") -> SchemaStatus:
 
 
 def schema_status(address: DatabaseAddress) -> SchemaStatus:
-    head = ScriptDirectory.from_config(_config(address)).get_heads()
     engine = create_engine(address.sqlalchemy_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_heads()
     finally:
         engine.dispose()
-    return SchemaStatus(current=tuple(current), head=tuple(head))
+    return SchemaStatus(current=tuple(current), head=code_heads())
 
 
 def require_current(address: DatabaseAddress) -> None:

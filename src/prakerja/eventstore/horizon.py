@@ -34,24 +34,26 @@ class Horizon:
     oldest_state: str | None
     """Its session's state (``active``, ``idle in transaction``, ...)."""
     events_behind: int
-    """Committed events at or above the horizon, up to :data:`_BEHIND_CAP`."""
+    """Committed events at or above the horizon, up to ``cap``."""
+    cap: int = _BEHIND_CAP
 
     @property
     def events_behind_text(self) -> str:
-        capped = self.events_behind >= _BEHIND_CAP
+        capped = self.events_behind >= self.cap
         return f"{self.events_behind:,}{'+' if capped else ''}"
 
     def held_longer_than(self, seconds: float) -> bool:
         return self.oldest_age_s is not None and self.oldest_age_s > seconds
 
 
-def horizon(conn: psycopg.Connection[Any]) -> Horizon:
+def horizon(conn: psycopg.Connection[Any], cap: int = _BEHIND_CAP) -> Horizon:
+    """What holds the horizon now; events waiting behind it are counted up to ``cap``."""
     cursor = log_cursor(conn)
     row = cursor.execute(
         "SELECT pg_snapshot_xmin(pg_current_snapshot()),"
         " (SELECT count(*) FROM (SELECT 1 FROM prakerja_events WHERE transaction_id"
         "  >= pg_snapshot_xmin(pg_current_snapshot()) LIMIT %s) behind)",
-        (_BEHIND_CAP,),
+        (cap,),
     ).fetchone()
     assert row is not None
     oldest = cursor.execute(
@@ -64,4 +66,5 @@ def horizon(conn: psycopg.Connection[Any]) -> Horizon:
         oldest_age_s=None if oldest is None else float(oldest[0]),
         oldest_state=None if oldest is None else oldest[1],
         events_behind=int(row[1]),
+        cap=cap,
     )
