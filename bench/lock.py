@@ -108,10 +108,11 @@ def _commits(conninfo: str, threads: int, seconds: float, kind: str) -> Run:
         " VALUES (%s, 1, 'bench:Registered', %s), (%s, 1, 'bench:Key', %s)"
         " RETURNING notification_id"
     ).format(TABLE)
-    before = {
+    statements: dict[str, sql.SQL | sql.Composed] = {
         "lock": sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(TABLE),
         "notify": sql.SQL("NOTIFY bench_lock_events"),
-    }.get(kind)
+    }
+    before = statements.get(kind)
     latencies: list[float] = []
     guard = threading.Lock()
     deadline = time.perf_counter() + seconds

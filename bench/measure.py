@@ -8,9 +8,10 @@ import asyncio
 import statistics
 import threading
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -24,6 +25,8 @@ class Run:
     p50_ms: float | None
     p99_ms: float | None
     max_ms: float | None
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    """How many errors of each exception type (an error is never just a number)."""
 
     @property
     def per_second(self) -> float:
@@ -38,9 +41,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def summarise(latencies_s: list[float], errors: int, seconds: float) -> Run:
+def summarise(
+    latencies_s: list[float], errors: int, seconds: float, kinds: Counter[str] | None = None
+) -> Run:
+    error_kinds = dict(kinds or {})
     if not latencies_s:
-        return Run(0, errors, seconds, None, None, None)
+        return Run(0, errors, seconds, None, None, None, error_kinds)
     return Run(
         operations=len(latencies_s),
         errors=errors,
@@ -48,6 +54,7 @@ def summarise(latencies_s: list[float], errors: int, seconds: float) -> Run:
         p50_ms=round(1000 * statistics.median(latencies_s), 2),
         p99_ms=round(1000 * percentile(latencies_s, 0.99), 2),
         max_ms=round(1000 * max(latencies_s), 2),
+        error_kinds=error_kinds,
     )
 
 
@@ -59,6 +66,7 @@ def closed_loop(call: Call, threads: int, seconds: float) -> Run:
     """``threads`` threads calling back to back for ``seconds``."""
     latencies: list[float] = []
     errors = 0
+    kinds: Counter[str] = Counter()
     lock = threading.Lock()
     counter = iter(range(10**12))
     deadline = time.perf_counter() + seconds
@@ -71,9 +79,10 @@ def closed_loop(call: Call, threads: int, seconds: float) -> Run:
             began = time.perf_counter()
             try:
                 call(number)
-            except Exception:  # noqa: BLE001 - counted, the loop goes on
+            except Exception as error:  # noqa: BLE001 - counted, the loop goes on
                 with lock:
                     errors += 1
+                    kinds[type(error).__name__] += 1
                 continue
             elapsed = time.perf_counter() - began
             with lock:
@@ -85,7 +94,7 @@ def closed_loop(call: Call, threads: int, seconds: float) -> Run:
         worker.start()
     for worker in workers:
         worker.join()
-    return summarise(latencies, errors, time.perf_counter() - began)
+    return summarise(latencies, errors, time.perf_counter() - began, kinds)
 
 
 def open_loop(call: Call, rate: float, seconds: float, threads: int) -> Run:

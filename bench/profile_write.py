@@ -22,9 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.api_load import _identity, _prepare
+from bench.api_load import Prepared, _identity, _prepare
 from bench.common import container_for
-from bench.measure import closed_loop_async
+from bench.measure import Run, closed_loop_async
 from bench.population import load
 from prakerja.settings import PasswordHashing
 from prakerja.simulation.client import Client
@@ -110,16 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _write(api: str, prepared: object, seconds: float, concurrency: int) -> object:
+async def _write(api: str, prepared: Prepared, seconds: float, concurrency: int) -> Run:
     async with Client(max_connections=256) as http:
 
         async def write(_: int) -> bool:
-            applicant_id, index = prepared.take()  # type: ignore[attr-defined]
+            applicant_id, index = prepared.take()
             reply = await http.request(
                 "PUT",
                 f"{api}/v1/applicants/{applicant_id}/identity",
-                json_body=_identity(prepared.people, index),  # type: ignore[attr-defined]
-                headers={"Authorization": f"Bearer {prepared.tokens[applicant_id]}"},  # type: ignore[attr-defined]
+                json_body=_identity(prepared.people, index),
+                headers={"Authorization": f"Bearer {prepared.tokens[applicant_id]}"},
             )
             return reply.status == 202
 

@@ -66,6 +66,7 @@ from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, MINIMUM_AGE_YEARS, PHONE_OTP
 from prakerja.domain.stages import Stage, StageStatus
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
+from prakerja.eventstore.position import START as LOG_START
 from prakerja.eventstore.position import Position
 from prakerja.face.matching import FacePolicy
 from prakerja.projections.base import schema_name
@@ -421,7 +422,7 @@ def decode_only(source: EventTable, topics: list[str], page_size: int) -> dict[s
     """Read and decode every event of these topics, folding nothing."""
     load, cpu, started = start()
     events = 0
-    for rows, _ in source.pages(0, page_size, topics):
+    for rows, _ in source.pages(LOG_START, page_size, topics):
         events += len(source.decode_rows(rows))
     return measured(events, started, cpu, load)
 

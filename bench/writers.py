@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,13 +53,13 @@ def _writer(job: Job, start: Any, results: Any) -> None:
             applicants.register_prehashed(email, job.password_hash)
 
         run = closed_loop(register, job.threads, job.seconds)
-        results.put((run.operations, run.seconds, run.errors))
+        results.put((run.operations, run.seconds, run.error_kinds))
     finally:
         container.close()
 
 
-def _total(job: Job, processes: int) -> tuple[float, int]:
-    """Registrations/s of ``processes`` writers together, and their errors."""
+def _total(job: Job, processes: int) -> tuple[float, Counter[str]]:
+    """Registrations/s of ``processes`` writers together, and their errors by kind."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes + 1)
     results = context.Queue()
@@ -74,7 +75,10 @@ def _total(job: Job, processes: int) -> tuple[float, int]:
     # They start together at the barrier and each runs for the same time.
     elapsed = max(seconds for _, seconds, _ in outcomes)
     operations = sum(count for count, _, _ in outcomes)
-    return operations / elapsed, sum(errors for _, _, errors in outcomes)
+    errors: Counter[str] = Counter()
+    for _, _, kinds in outcomes:
+        errors.update(kinds)
+    return operations / elapsed, errors
 
 
 def measure(loaded: Loaded, seconds: float) -> list[Measurement]:
@@ -102,13 +106,21 @@ def measure(loaded: Loaded, seconds: float) -> list[Measurement]:
                 target=Target("grows with processes (≥ 1 process's total)", "value_min", single)
                 if processes > 1
                 else None,
-                note=f"{rate / single:.2f} times one process's total; errors {errors}"
-                f" (library's recorder: {locked_errors})",
+                note=f"{rate / single:.2f} times one process's total; errors"
+                f" {_described(errors)} (library's recorder: {_described(locked_errors)})",
                 details={
                     "processes": processes,
                     "threads_per_process": THREADS_PER_PROCESS,
                     "seconds": seconds,
+                    "errors": dict(errors),
+                    "errors_library_recorder": dict(locked_errors),
                 },
             )
         )
     return rows
+
+
+def _described(errors: Counter[str]) -> str:
+    if not errors:
+        return "0"
+    return ", ".join(f"{count} {kind}" for kind, count in errors.most_common())

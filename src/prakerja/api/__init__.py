@@ -1,0 +1,1 @@
+"""The HTTP API: Litestar routes, request and response models, problems, readiness."""
