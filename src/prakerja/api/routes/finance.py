@@ -17,8 +17,9 @@ from prakerja.api.problems import ProblemError
 from prakerja.api.refusals import LEDGER, PROVIDER, WAVE
 from prakerja.api.routes.waves import PROGRAMME
 from prakerja.application.programme import Programme
+from prakerja.application.reconciliation import reconcile
 from prakerja.bootstrap import Container
-from prakerja.workers.payments import WaveMoney, finance_summary, reconcile
+from prakerja.projections.queries.finance import WaveMoney, finance_summary
 from prakerja.workers.scheduler import provider_of
 
 _FINANCE = roles(Role.FINANCE, Role.AUDITOR)
