@@ -69,6 +69,7 @@ def create_app(container: Container) -> Litestar:
         "container": Provide(lambda: container, sync_to_thread=False),
         "settings": Provide(lambda: settings, sync_to_thread=False),
         "applicants": Provide(lambda: container.applicants, sync_to_thread=False),
+        "pool": Provide(lambda: container.pool, sync_to_thread=False),
         "photos": Provide(lambda: container.photos, sync_to_thread=False),
         "staff": Provide(lambda: settings.staff, sync_to_thread=False),
         "passwords": Provide(lambda: passwords, sync_to_thread=False),
