@@ -22,6 +22,7 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
+from prakerja.application.incentive_payments import PaymentRunner
 from prakerja.application.programme import Programme
 from prakerja.bootstrap import Container
 from prakerja.clients.payments import HttpPaymentProvider
@@ -29,17 +30,12 @@ from prakerja.domain.errors import TransitionNotAllowed
 from prakerja.domain.programme import WIB, MembershipStatus, first_training_deadline
 from prakerja.domain.wave import WaveStatus
 from prakerja.projections.follower import LogFollower
+from prakerja.projections.programme_ledger import ProgrammeLedger
 from prakerja.simulators.config import FaultConfig, TrainingPlatformConfig
 from prakerja.simulators.faults import FaultInjector
 from prakerja.simulators.training import create_training_app
 from prakerja.workers.broker import build_broker
-from prakerja.workers.payments import (
-    PAYMENTS_QUEUE,
-    PaymentEnqueuer,
-    PaymentRunner,
-    ProgrammeLedger,
-    declare_payment_actor,
-)
+from prakerja.workers.payments import PAYMENTS_QUEUE, PaymentEnqueuer, declare_payment_actor
 from prakerja.workers.scheduler import Scheduler, sender, start_programme
 from tests.api.documented import DocumentedClient
 from tests.helpers import staff_headers

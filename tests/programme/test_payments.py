@@ -20,24 +20,24 @@ import psycopg
 import pytest
 
 from prakerja.application.applicants import ConcurrentUpdate
+from prakerja.application.incentive_payments import (
+    PaymentNotConfirmed,
+    PaymentOutcome,
+    PaymentRunner,
+)
 from prakerja.application.programme import Programme
+from prakerja.application.reconciliation import reconcile
 from prakerja.bootstrap import Container
 from prakerja.clients.errors import TransientServiceFault
 from prakerja.clients.payments import HttpPaymentProvider
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.programme import incentive_key
 from prakerja.projections.follower import LogFollower
+from prakerja.projections.programme_ledger import ProgrammeLedger
 from prakerja.settings import Settings
 from prakerja.simulators import FaultConfig, RunningSimulators
 from prakerja.simulators.config import PaymentBehaviour
-from prakerja.workers.payments import (
-    PaymentEnqueuer,
-    PaymentNotConfirmed,
-    PaymentOutcome,
-    PaymentRunner,
-    ProgrammeLedger,
-    reconcile,
-)
+from prakerja.workers.payments import PaymentEnqueuer
 from tests.programme.conftest import ProviderAdmin, SimulatedClock, trained_participants
 
 pytestmark = pytest.mark.postgres
@@ -51,7 +51,7 @@ import datetime as dt, os, sys, uuid
 from prakerja.bootstrap import bootstrap
 from prakerja.clients.payments import PaymentStatus
 from prakerja.settings import Settings
-from prakerja.workers.payments import PaymentRunner
+from prakerja.application.incentive_payments import PaymentRunner
 from prakerja.workers.scheduler import payment_provider
 
 

@@ -8,7 +8,7 @@ from prakerja.api.routes.applicants import ApplicantRoutes
 from prakerja.api.routes.audit import AuditRoutes
 from prakerja.api.routes.finance import FinanceRoutes
 from prakerja.api.routes.health import HealthRoutes
-from prakerja.api.routes.reports import ReportRoutes
+from prakerja.api.routes.reports import REPORT_ROUTES
 from prakerja.api.routes.review import DisputeRoutes, ReviewRoutes
 from prakerja.api.routes.sessions import SessionRoutes
 from prakerja.api.routes.training_webhooks import TrainingWebhookRoutes
@@ -25,5 +25,5 @@ ROUTE_HANDLERS: list[Any] = [
     ParticipantRoutes,
     TrainingWebhookRoutes,
     FinanceRoutes,
-    ReportRoutes,
+    *REPORT_ROUTES,
 ]

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import SkipValidation
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from prakerja.api.auth import Role, roles
@@ -15,11 +17,10 @@ from prakerja.api.bounds import WaveQuery
 from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
 from prakerja.api.refusals import LEDGER, PROVIDER, WAVE
-from prakerja.api.routes.waves import PROGRAMME
 from prakerja.application.programme import Programme
-from prakerja.bootstrap import Container
-from prakerja.workers.payments import WaveMoney, finance_summary, reconcile
-from prakerja.workers.scheduler import provider_of
+from prakerja.application.reconciliation import reconcile
+from prakerja.clients.payments import PaymentProvider
+from prakerja.projections.queries.finance import WaveMoney, finance_summary
 
 _FINANCE = roles(Role.FINANCE, Role.AUDITOR)
 
@@ -80,9 +81,10 @@ def _money(money: WaveMoney) -> MoneyOut:
 
 
 class FinanceRoutes(Controller):
+    """The payment provider is any client with its methods (a protocol): not validated."""
+
     path = "/v1/finance"
     tags = ["finance"]
-    dependencies = PROGRAMME
 
     @get(
         "/summary",
@@ -91,12 +93,14 @@ class FinanceRoutes(Controller):
         summary="Training balances and incentives owed and paid, per wave and in total",
     )
     def summary(
-        self, container: NamedDependency[Container], programme: NamedDependency[Programme]
+        self,
+        pool: NamedDependency[ConnectionPool | None],
+        programme: NamedDependency[Programme],
     ) -> SummaryOut:
-        if container.pool is None:
+        if pool is None:
             raise ProblemError(503, "ledger_unavailable", "The ledger needs PostgreSQL.")
         now = programme.clock()
-        waves, total = finance_summary(container.pool, now)
+        waves, total = finance_summary(pool, now)
         return SummaryOut(as_of=now, waves=[_money(w) for w in waves], total=_money(total))
 
     @get(
@@ -107,11 +111,11 @@ class FinanceRoutes(Controller):
     )
     def reconciliation(
         self,
-        container: NamedDependency[Container],
         programme: NamedDependency[Programme],
+        payment_provider: NamedDependency[SkipValidation[PaymentProvider]],
         wave: WaveQuery = None,
     ) -> ReconciliationOut:
-        checked = reconcile(programme, provider_of(container), None if wave is None else [wave])
+        checked = reconcile(programme, payment_provider, None if wave is None else [wave])
         return ReconciliationOut(
             as_of=checked.as_of,
             waves=checked.waves,

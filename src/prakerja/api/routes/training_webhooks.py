@@ -24,7 +24,6 @@ from prakerja.api.bounds import MAX_RUPIAH
 from prakerja.api.problem_docs import raises
 from prakerja.api.problems import ProblemError
 from prakerja.api.refusals import WEBHOOK
-from prakerja.api.routes.waves import PROGRAMME
 from prakerja.api.text import Line, PathText
 from prakerja.application.programme import Programme, TrainingEvent, TrainingEventType
 from prakerja.clients.training import (
@@ -60,7 +59,6 @@ class WebhookOut(BaseModel):
 class TrainingWebhookRoutes(Controller):
     path = "/v1/training/webhooks"
     tags = ["training"]
-    dependencies = PROGRAMME
 
     @post(
         "/{platform:str}",

@@ -1,9 +1,5 @@
-"""The programme after verification: waves, joining, the draw, the decree, training, surveys.
-
-Commands work on the same event store as everything else (the ``prakerja`` application
-of :class:`Applicants`): get, call, save, where several aggregates that must change
-together go in one save. A save that loses an optimistic-concurrency race is retried
-from fresh state, so a command is never applied to stale data.
+"""Ops' commands on a wave: schedule, list priority members, open, close and draw, decree,
+tell the candidates, revoke those without a training after 30 days.
 
 Work over thousands of applicants (telling every candidate the outcome of the draw,
 revoking non-buyers) goes in batches, one save per batch. It is resumable: each applicant's
@@ -16,39 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import islice
-from typing import Any, Literal, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from prakerja.application.applicants import Applicants, ConcurrentUpdate, Written
-from prakerja.domain.applicant import Applicant
-from prakerja.domain.errors import AlreadyTaken, InvalidInput, NotFound, TransitionNotAllowed
+from prakerja.application.programme.queries import ProgrammeQueries
+from prakerja.application.programme.records import Listing, Progress
+from prakerja.domain.errors import AlreadyTaken, InvalidInput, TransitionNotAllowed
 from prakerja.domain.nik import Nik
 from prakerja.domain.programme import (
     BlacklistedNik,
     MembershipStatus,
-    TrainingEventReceipt,
     blacklist_id,
     first_training_deadline,
-    receipt_id,
 )
-from prakerja.domain.rules import (
-    FIRST_TRAINING_DEADLINE,
-    MAX_SKILLS_TEST_SCORE,
-    SELECTION,
-    TRAINING_BALANCE,
-)
-from prakerja.domain.selection import Candidate, DrawResult, draw, ranking_key, selected_digest
+from prakerja.domain.rules import FIRST_TRAINING_DEADLINE, SELECTION, TRAINING_BALANCE
+from prakerja.domain.selection import draw
 from prakerja.domain.wave import (
     CATALOGUE_ID,
     PriorityListing,
@@ -58,98 +41,16 @@ from prakerja.domain.wave import (
     WaveSpec,
     WaveStatus,
     priority_listing_id,
-    wave_id,
 )
-from prakerja.eventstore.position import written_at
 
-Clock = Callable[[], dt.datetime]
-A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 
 NO_TRAINING_REASON = "no_training_within_30_days"
 MAX_LISTING_BATCH = 10_000
 
 
-class TrainingEventType(StrEnum):
-    PURCHASED = "training.purchased"
-    COMPLETED = "training.completed"
-    REVIEWED = "training.reviewed"
-
-
-@dataclass(frozen=True)
-class TrainingEvent:
-    """A fact a training platform reports about one of its orders (from a signed webhook)."""
-
-    event_id: str
-    type: TrainingEventType
-    participant_id: UUID
-    order_id: str
-    occurred_at: dt.datetime
-    training_id: str | None = None
-    price: int | None = None
-    reviewed: bool = False
-
-
-@dataclass(frozen=True)
-class Listing:
-    added: int
-    already_listed: int
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What a batched run over a wave's applicants found, and whether the wave is done."""
-
-    done: bool
-    counts: dict[str, int]
-
-
-@dataclass(frozen=True)
-class DrawRecord:
-    """Everything needed to re-run a wave's draw, and what was recorded when it ran."""
-
-    wave_number: int
-    recorded: dict[str, Any]
-    quota: int
-    province_quotas: dict[str, int]
-    candidates: list[Candidate]
-    selected: list[UUID]
-
-
-@dataclass(frozen=True)
-class DrawVerification:
-    wave_number: int
-    matches: bool
-    recorded: dict[str, Any]
-    recomputed: DrawResult
-
-
-class Programme:
-    """Commands and queries of waves and participants, over the one event store."""
-
-    def __init__(
-        self,
-        applicants: Applicants,
-        *,
-        index_secret: bytes,
-        clock: Clock | None = None,
-        batch_size: int = 500,
-        retries: int = 5,
-        roster_cache: int = 4096,
-        loaders: int = 4,
-    ) -> None:
-        self.applicants = applicants
-        self._secret = index_secret
-        # Waves and their rosters are read by every join; a roster collects thousands of
-        # events. The library's repository cache keeps them in memory and fast-forwards
-        # each read with only the events stored since (other processes' joins included).
-        self._waves = Repository(applicants.events, cache_maxsize=roster_cache, fastforward=True)
-        self.clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.batch_size = batch_size
-        self.retries = retries
-        self.loaders = loaders
-
-    # ------------------------------------------------------------------- waves
+class WaveCommands(ProgrammeQueries):
+    """A wave's life, from scheduling to the first training deadline."""
 
     def schedule_wave(self, spec: WaveSpec, by: str) -> Wave:
         """A new wave with its empty rosters; a recovery wave takes revoked slots over."""
@@ -333,137 +234,6 @@ class Programme:
         self._retrying(finish)
         return Progress(True, {"revoked": revoked, "balance_returned": returned})
 
-    # ------------------------------------------------------------ participants
-
-    def join_wave(self, applicant_id: UUID, number: int, skills_test_score: int) -> Written:
-        """Join an open wave: saved with the wave's roster, so a racing close excludes it."""
-        if not 0 <= skills_test_score <= MAX_SKILLS_TEST_SCORE:
-            raise InvalidInput(
-                f"A basic-skills test score is 0 to {MAX_SKILLS_TEST_SCORE}.",
-                code="invalid_skills_test_score",
-            )
-
-        def attempt() -> Written:
-            now = self.clock()
-            wave = self.wave(number)
-            wave.require_joinable(now)
-            applicant = self.applicants.get(applicant_id)
-            applicant.join_wave(wave.id, wave.number, skills_test_score)
-            assert applicant.identity is not None  # verified
-            nik = applicant.identity.nik
-            if self._find(blacklist_id(self._secret, nik), BlacklistedNik) is not None:
-                raise TransitionNotAllowed(
-                    "This NIK can no longer take part in the programme.", code="nik_blacklisted"
-                )
-            rank = self.priority_rank(wave, nik)
-            roster = self._get(wave.roster_of(applicant_id), WaveRoster, self._waves)
-            roster.admit(applicant_id, nik[:2], rank, skills_test_score, now)
-            recordings = self.applicants.save(applicant, roster)
-            return Written(applicant_id, written_at(recordings))
-
-        return self._retrying(attempt)
-
-    def record_training_event(
-        self, platform: str, fact: TrainingEvent, digest: str
-    ) -> Literal["recorded", "duplicate"]:
-        """Apply a platform's event once: its receipt is saved with its effect.
-
-        Returns ``recorded``, or ``duplicate`` for a redelivery of an event already applied.
-        """
-
-        def attempt() -> Literal["recorded", "duplicate"]:
-            receipt = self._find(receipt_id(platform, fact.event_id), TrainingEventReceipt)
-            if receipt is not None:
-                if receipt.digest != digest:
-                    raise AlreadyTaken(
-                        "This event id was used for another event.", code="event_id_reused"
-                    )
-                return "duplicate"
-            applicant = self.applicants.get(fact.participant_id)
-            _apply_training_event(applicant, platform, fact)
-            new_receipt = TrainingEventReceipt(
-                platform=platform,
-                event_id=fact.event_id,
-                digest=digest,
-                applicant_id=applicant.id,
-                received_at=self.clock(),
-            )
-            self.applicants.save(applicant, new_receipt)
-            return "recorded"
-
-        return self._retrying(attempt)
-
-    def complete_survey(self, applicant_id: UUID, number: int, answers: dict[str, Any]) -> Written:
-        def command(applicant: Applicant) -> tuple[Aggregate, ...]:
-            applicant.complete_survey(number, answers, self.clock())
-            return (applicant,)
-
-        return self.applicants.update(applicant_id, command)
-
-    # ----------------------------------------------------------------- queries
-
-    def wave(self, number: int) -> Wave:
-        wave = self._find(wave_id(number), Wave, self._waves)
-        if wave is None:
-            raise NotFound(f"No wave {number}.", code="wave_not_found")
-        return wave
-
-    def waves(self) -> list[Wave]:
-        catalogue = self._find(CATALOGUE_ID, WaveCatalogue, self._waves)
-        numbers = sorted(catalogue.waves) if catalogue is not None else []
-        return [self.wave(number) for number in numbers]
-
-    def rosters(self, wave: Wave) -> list[WaveRoster]:
-        return [self._get(rid, WaveRoster, self._waves) for rid in wave.roster_ids()]
-
-    def priority_rank(self, wave: Wave, nik: str) -> int | None:
-        """The best rank of the wave's priority groups this NIK is listed on, if any."""
-        listing = self._find(priority_listing_id(self._secret, wave.id, nik), PriorityListing)
-        return listing.rank(wave.priority_groups) if listing is not None else None
-
-    def joined(self, wave: Wave) -> int:
-        return sum(len(roster.entries) for roster in self.rosters(wave))
-
-    def draw_record(self, number: int) -> DrawRecord:
-        """The recorded inputs of the draw (candidates, seed, quotas) and its selection."""
-        wave = self.wave(number)
-        if wave.draw is None:
-            raise TransitionNotAllowed(f"Wave {number} has not been drawn.", code="not_drawn")
-        rosters = self.rosters(wave)
-        candidates = sorted(
-            (c for roster in rosters for c in roster.candidates()),
-            key=lambda c: str(c.applicant_id),
-        )
-        by_id = {c.applicant_id: c for c in candidates}
-        seed = str(wave.draw["seed"])
-        selected = sorted(
-            (applicant_id for roster in rosters for applicant_id in roster.selected),
-            key=lambda applicant_id: ranking_key(seed, by_id[applicant_id]),
-        )
-        recorded = {**wave.draw, "rule": SELECTION.ref}
-        return DrawRecord(
-            number, recorded, wave.quota, dict(wave.province_quotas), candidates, selected
-        )
-
-    def verify_draw(self, number: int) -> DrawVerification:
-        """Re-run the draw from the recorded inputs and compare with what was recorded."""
-        record = self.draw_record(number)
-        result = draw(
-            record.candidates,
-            seed=str(record.recorded["seed"]),
-            quota=record.quota,
-            province_quotas=record.province_quotas,
-        )
-        matches = (
-            result.candidates_sha256 == record.recorded["candidates_sha256"]
-            and result.selected_sha256 == record.recorded["selected_sha256"]
-            and list(result.selected) == record.selected
-            and selected_digest(record.selected) == record.recorded["selected_sha256"]
-        )
-        return DrawVerification(number, matches, record.recorded, result)
-
-    # ---------------------------------------------------------------- plumbing
-
     def _deliver(self, wave: Wave, selected: set[UUID], ids: Sequence[UUID]) -> None:
         assert wave.sk_number is not None
         assert wave.sk_date is not None
@@ -539,57 +309,6 @@ class Programme:
         if changed:
             self.applicants.save(*changed)
         return revoked, returned
-
-    def _load(self, ids: Sequence[UUID]) -> list[Applicant]:
-        """A batch of applicants; loading is mostly waiting on the database, so a few at once."""
-        with ThreadPoolExecutor(self.loaders) as pool:
-            return list(pool.map(self.applicants.get, ids))
-
-    def _retrying(self, attempt: Callable[[], T], attempts: int | None = None) -> T:
-        """Run ``attempt``; when its save loses an optimistic-concurrency race, again."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(IntegrityError),
-            stop=stop_after_attempt(attempts or self.retries),
-            wait=wait_random(0, 0.02),
-            reraise=True,
-        )
-        try:
-            return retrying(attempt)
-        except IntegrityError:
-            raise ConcurrentUpdate("Others kept changing the same records; try again.") from None
-
-    def _find(
-        self, aggregate_id: UUID, kind: type[A], repository: Repository[UUID] | None = None
-    ) -> A | None:
-        try:
-            found: object = (repository or self.applicants.repository).get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        if not isinstance(found, kind):
-            return None
-        return found
-
-    def _get(
-        self, aggregate_id: UUID, kind: type[A], repository: Repository[UUID] | None = None
-    ) -> A:
-        found = self._find(aggregate_id, kind, repository)
-        if found is None:
-            raise NotFound(f"No {kind.__name__} {aggregate_id}.", code="not_found")
-        return found
-
-
-def _apply_training_event(applicant: Applicant, platform: str, fact: TrainingEvent) -> None:
-    order_id = f"{platform}:{fact.order_id}"  # order ids are the platform's own
-    if fact.type is TrainingEventType.PURCHASED:
-        if fact.price is None or fact.training_id is None:
-            raise InvalidInput("A purchase names a training and a price.", code="invalid_event")
-        applicant.purchase_training(
-            order_id, platform, fact.training_id, fact.price, fact.occurred_at
-        )
-    elif fact.type is TrainingEventType.COMPLETED:
-        applicant.complete_training(order_id, fact.reviewed, fact.occurred_at)
-    else:
-        applicant.review_training(order_id, fact.occurred_at)
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
