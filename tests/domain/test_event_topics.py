@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -41,7 +42,7 @@ def test_every_event_is_recorded_under_its_aggregates_topic() -> None:
 
 
 def test_applicant_records_the_nested_classes_and_replays_them() -> None:
-    app: Application[object] = Application()
+    app: Application[UUID] = Application()
     applicant = Applicant(email="a@example.org", password_hash="x", language="id")
     applicant.record_email_bounce(1, Decision(False, (EMAIL_OWNERSHIP,), {"smtp": 550}))
     applicant.change_email("b@example.org")
@@ -54,7 +55,7 @@ def test_applicant_records_the_nested_classes_and_replays_them() -> None:
         Applicant.EmailChanged,
     ]
     assert get_topic(type(stored[1])) == "prakerja.domain.applicant:Applicant.EmailBounced"
-    copy = app.repository.get(applicant.id)
+    copy: Applicant = app.repository.get(applicant.id)
     assert copy.email == "b@example.org" and copy.emails_requested == 2
 
 
@@ -74,7 +75,8 @@ def test_a_decision_event_exposes_its_decision() -> None:
 
 
 def test_a_revocation_and_an_override_are_decisions_too() -> None:
-    revoked = Applicant.MembershipRevoked(
+    revoked_class: Any = Applicant.MembershipRevoked  # fields typed at run time only
+    revoked = revoked_class(
         originator_id=uuid4(),
         originator_version=9,
         timestamp=dt.datetime.now(dt.UTC),
@@ -85,7 +87,8 @@ def test_a_revocation_and_an_override_are_decisions_too() -> None:
     )
     assert revoked.decision.rules == (Rule("programme.first-training-within-30-days", 1),)
     assert revoked.decision.reason_codes == ["no_training"]
-    overridden = Applicant.DecisionOverridden(
+    overridden_class: Any = Applicant.DecisionOverridden
+    overridden = overridden_class(
         originator_id=uuid4(),
         originator_version=9,
         timestamp=dt.datetime.now(dt.UTC),

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from prakerja.domain import status
 from prakerja.domain.errors import CaseClosed, TransitionNotAllowed
 from prakerja.domain.identity import Identity
 from prakerja.domain.programme import Membership, MembershipStatus
@@ -80,15 +81,12 @@ class ApplicantState:
     @property
     def is_verified(self) -> bool:
         """Every verification layer passed: ready to join a wave."""
-        return all(self.stages[s].status is StageStatus.PASSED for s in VERIFICATION_ORDER)
+        return status.is_verified(status.stage_statuses(self.stages))
 
     @property
     def final_rejection(self) -> Stage | None:
         """The first stage failed in a way the applicant cannot fix themselves."""
-        for stage in VERIFICATION_ORDER:
-            if self.stages[stage].status is StageStatus.FAILED and stage not in CORRECTABLE:
-                return stage
-        return None
+        return status.final_rejection(status.stage_statuses(self.stages))
 
     @property
     def is_closed(self) -> bool:
@@ -97,9 +95,7 @@ class ApplicantState:
         A check the applicant cannot fix failed, or the membership was revoked. Only a
         dispute of the rejection, or a reviewer's override, reopens the case.
         """
-        return (
-            self.final_rejection is not None or self.membership.status is MembershipStatus.REVOKED
-        )
+        return status.is_closed(status.stage_statuses(self.stages), self.membership.status)
 
     def open_stages(self) -> list[Stage]:
         """Stages waiting on an automated verification."""
