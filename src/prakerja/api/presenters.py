@@ -152,7 +152,7 @@ def history_entry(recorded: Aggregate.Event, *, show_personal_data: bool) -> His
         version=recorded.originator_version,
         event=name,
         recorded_at=recorded.timestamp,
-        decided_by=_decided_by(name, fields),
+        decided_by=_decided_by(recorded, name),
         rules=rules,
         reasons=reasons,
         evidence=evidence,
@@ -160,10 +160,9 @@ def history_entry(recorded: Aggregate.Event, *, show_personal_data: bool) -> His
     )
 
 
-def _decided_by(name: str, fields: dict[str, Any]) -> str:
-    if name == "DecisionOverridden":
-        approver = fields.get("approved_by")
-        return f"reviewer:{fields['reviewer']}" + (f"+{approver}" if approver else "")
+def _decided_by(recorded: Aggregate.Event, name: str) -> str:
+    if isinstance(recorded, Applicant.DecisionOverridden):
+        return recorded.decision.decided_by  # the reviewer, and the approver if one
     if name in _APPLICANT_ACTIONS:
         return "applicant"
     if name in _PROVIDER_FACTS:

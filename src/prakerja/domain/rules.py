@@ -21,9 +21,10 @@ class Rule:
     def parse(cls, ref: str) -> Rule:
         """The rule an event's stored reference names (the inverse of :attr:`ref`)."""
         rule_id, _, version = ref.rpartition("@")
-        if not rule_id:
+        if not rule_id or not version:
             return cls(ref, "")
-        return cls(rule_id, int(version) if version.isdigit() else version)
+        canonical = version.isdigit() and str(int(version)) == version
+        return cls(rule_id, int(version) if canonical else version)
 
 
 EMAIL_OWNERSHIP = Rule("email.link-token", 1)
