@@ -30,7 +30,7 @@ REJECTED: Final = "rejected"
 VERIFIED: Final = "verified"
 """The overall statuses before a wave; from joining one on, the membership's status is it."""
 
-_FINAL: Final = tuple(i for i, s in enumerate(VERIFICATION_ORDER) if s not in CORRECTABLE)
+FINAL_POSITIONS: Final = tuple(i for i, s in enumerate(VERIFICATION_ORDER) if s not in CORRECTABLE)
 """Positions of the stages whose failure the applicant cannot fix themselves."""
 _EMAIL, _IDENTITY, _FACE, _PHONE = (
     VERIFICATION_ORDER.index(stage)
@@ -64,7 +64,7 @@ def is_verified(statuses: Statuses) -> bool:
 
 def final_rejection(statuses: Statuses) -> Stage | None:
     """The first stage failed in a way the applicant cannot fix themselves."""
-    for index in _FINAL:
+    for index in FINAL_POSITIONS:
         if statuses[index] == StageStatus.FAILED:
             return VERIFICATION_ORDER[index]
     return None
@@ -73,7 +73,7 @@ def final_rejection(statuses: Statuses) -> Stage | None:
 def is_closed(statuses: Statuses, membership: str) -> bool:
     """Final: a check the applicant cannot fix failed, or the membership was revoked."""
     return membership == MembershipStatus.REVOKED or any(
-        statuses[index] == StageStatus.FAILED for index in _FINAL
+        statuses[index] == StageStatus.FAILED for index in FINAL_POSITIONS
     )
 
 
@@ -95,7 +95,7 @@ def overall_status(statuses: Statuses, membership: str) -> str:
     """The one word a case is summed up by, on the status page and in case search."""
     if membership != MembershipStatus.NONE:
         return str(membership)
-    if any(statuses[index] == StageStatus.FAILED for index in _FINAL):
+    if any(statuses[index] == StageStatus.FAILED for index in FINAL_POSITIONS):
         return REJECTED
     if is_verified(statuses):
         return VERIFIED

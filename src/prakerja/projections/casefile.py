@@ -22,7 +22,7 @@ import msgspec
 from prakerja.domain import status as status_rules
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.nik import Nik
-from prakerja.domain.stages import CORRECTABLE, VERIFICATION_ORDER, Stage, Step
+from prakerja.domain.stages import VERIFICATION_ORDER, Stage, Step
 from prakerja.projections.decoding import Decoded, Field
 from prakerja.projections.shapes import REASON_CODES
 
@@ -30,8 +30,6 @@ PASSED, FAILED, PENDING, DELAYED = "passed", "failed", "pending", "delayed"
 IN_REVIEW, NOT_STARTED = "in_review", "not_started"
 _OPEN = frozenset({PENDING, DELAYED})
 _ORDER = tuple(stage.value for stage in VERIFICATION_ORDER)
-_FINAL = tuple(i for i, stage in enumerate(VERIFICATION_ORDER) if stage not in CORRECTABLE)
-"""Positions in ``_ORDER`` of the stages whose failure the applicant cannot fix."""
 _AUTOMATED = {
     Stage.IDENTITY.value: Step.VALIDATE_NIK.value,
     Stage.EDUCATION.value: Step.CHECK_EDUCATION.value,
@@ -132,7 +130,7 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
         closed = self.is_closed(statuses)
         rows = []
         for index, (stage, status) in enumerate(zip(_ORDER, statuses, strict=True)):
-            if status not in _OPEN or (closed and index not in _FINAL):
+            if status not in _OPEN or (closed and index not in status_rules.FINAL_POSITIONS):
                 continue
             if stage == "email":
                 owed = self.emails_sent < self.emails_requested
