@@ -5,9 +5,10 @@ compact copy of the facts :class:`~prakerja.domain.applicant.Applicant` holds: t
 of each stage, the counters that say whether automation or the applicant is awaited,
 and the membership. What is derived from them (overall status, next actions, whether
 the case is closed) is asked of :mod:`prakerja.domain.status`, as the aggregate and the
-API ask it. Each handler mirrors the body of the aggregate's ``@event`` method
-of the same name; ``tests/projections/test_casefile.py`` replays synthetic histories
-through both and compares, so the two cannot drift apart silently.
+API ask it. Each handler mirrors the ``apply`` of the event it folds
+(:mod:`prakerja.domain.applicant_events`, :mod:`prakerja.domain.membership_events`);
+``tests/projections/test_casefile.py`` replays synthetic histories through both and
+compares, so the two cannot drift apart silently.
 """
 
 from __future__ import annotations
