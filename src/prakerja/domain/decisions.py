@@ -93,8 +93,13 @@ class RecordedDecision:
             outcome="passed" if passed else "failed",
             rules=(Rule.parse(rule),),
             evidence={"justification": justification, "overrides_version": overrides_version},
-            decided_by=f"reviewer:{reviewer}" + (f"+{approved_by}" if approved_by else ""),
+            decided_by=reviewer_decision(reviewer, approved_by),
         )
+
+
+def reviewer_decision(reviewer: str, approved_by: str | None) -> str:
+    """Who decided an override: ``reviewer:<name>``, ``+<approver>`` when one approved it."""
+    return f"reviewer:{reviewer}" + (f"+{approved_by}" if approved_by else "")
 
 
 class DecisionEvent:
