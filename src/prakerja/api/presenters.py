@@ -15,38 +15,28 @@ from prakerja.api.schemas import (
     StatusOut,
     Text,
 )
+from prakerja.domain import status as status_rules
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import mask_email, mask_phone
 from prakerja.domain.nik import mask_nik
-from prakerja.domain.programme import MembershipStatus
 from prakerja.domain.reasons import message_for
-from prakerja.domain.stages import VERIFICATION_ORDER, Stage, StageStatus
+from prakerja.domain.stages import VERIFICATION_ORDER, StageStatus
 
 _SUMMARIES = {
-    "in_progress": Text(
+    status_rules.IN_PROGRESS: Text(
         id="Pendaftaran Anda sedang diproses.", en="Your application is being processed."
     ),
-    "action_required": Text(
+    status_rules.ACTION_REQUIRED: Text(
         id="Ada langkah yang perlu Anda lakukan.", en="There is something you need to do."
     ),
-    "in_review": Text(
+    status_rules.IN_REVIEW: Text(
         id="Kasus Anda sedang ditinjau petugas.", en="A reviewer is looking at your case."
     ),
-    "rejected": Text(id="Anda tidak memenuhi syarat.", en="You are not eligible."),
-    "verified": Text(
+    status_rules.REJECTED: Text(id="Anda tidak memenuhi syarat.", en="You are not eligible."),
+    status_rules.VERIFIED: Text(
         id="Verifikasi selesai: Anda dapat bergabung ke gelombang.",
         en="Verified: you can join a wave.",
     ),
-}
-
-_NEXT_ACTION = {
-    Stage.EMAIL: {StageStatus.PENDING: "verify_email", StageStatus.FAILED: "change_email"},
-    Stage.IDENTITY: {
-        StageStatus.NOT_STARTED: "submit_identity",
-        StageStatus.FAILED: "correct_identity",
-    },
-    Stage.FACE: {StageStatus.NOT_STARTED: "upload_selfie", StageStatus.FAILED: "upload_new_selfie"},
-    Stage.PHONE: {StageStatus.NOT_STARTED: "verify_phone", StageStatus.PENDING: "enter_otp"},
 }
 
 _APPLICANT_ACTIONS = frozenset(
@@ -82,35 +72,17 @@ _PERSONAL = {
 
 
 def overall_status(applicant: Applicant) -> str:
-    membership = applicant.membership.status
-    if membership is not MembershipStatus.NONE:
-        return membership.value
-    if applicant.final_rejection is not None:
-        return "rejected"
-    if applicant.is_verified:
-        return "verified"
-    stages = applicant.stages
-    if any(stages[s].status is StageStatus.IN_REVIEW for s in VERIFICATION_ORDER):
-        return "in_review"
-    if next_actions(applicant):
-        return "action_required"
-    return "in_progress"
+    """The case's overall status, as :mod:`prakerja.domain.status` derives it."""
+    return status_rules.overall_status(
+        status_rules.stage_statuses(applicant.stages), applicant.membership.status
+    )
 
 
 def next_actions(applicant: Applicant) -> list[str]:
-    if applicant.is_closed:
-        return []
-    actions = []
-    for stage in (Stage.EMAIL, Stage.IDENTITY, Stage.FACE, Stage.PHONE):
-        action = _NEXT_ACTION[stage].get(applicant.stages[stage].status)
-        if action is not None:
-            actions.append(action)
-    if applicant.is_verified and applicant.membership.status in (
-        MembershipStatus.NONE,
-        MembershipStatus.NOT_SELECTED,
-    ):
-        actions.append("join_wave")
-    return actions
+    """What the applicant can do now, as :mod:`prakerja.domain.status` derives it."""
+    return status_rules.next_actions(
+        status_rules.stage_statuses(applicant.stages), applicant.membership.status
+    )
 
 
 def reason_out(reason: dict[str, Any]) -> ReasonOut:
@@ -124,7 +96,8 @@ def reason_out(reason: dict[str, Any]) -> ReasonOut:
 
 
 def status_of(applicant: Applicant) -> StatusOut:
-    status = overall_status(applicant)
+    statuses = status_rules.stage_statuses(applicant.stages)
+    status = status_rules.overall_status(statuses, applicant.membership.status)
     summary = _SUMMARIES.get(status) or Text(id=status, en=status.replace("_", " "))
     stages = []
     for stage in VERIFICATION_ORDER:
@@ -148,7 +121,7 @@ def status_of(applicant: Applicant) -> StatusOut:
         version=applicant.version,
         status=status,
         summary=summary,
-        next_actions=next_actions(applicant),
+        next_actions=status_rules.next_actions(statuses, applicant.membership.status),
         stages=stages,
         membership=MembershipOut(
             status=membership.status.value,
@@ -179,7 +152,7 @@ def history_entry(recorded: Aggregate.Event, *, show_personal_data: bool) -> His
         version=recorded.originator_version,
         event=name,
         recorded_at=recorded.timestamp,
-        decided_by=_decided_by(name, fields),
+        decided_by=_decided_by(recorded, name),
         rules=rules,
         reasons=reasons,
         evidence=evidence,
@@ -187,10 +160,9 @@ def history_entry(recorded: Aggregate.Event, *, show_personal_data: bool) -> His
     )
 
 
-def _decided_by(name: str, fields: dict[str, Any]) -> str:
-    if name == "DecisionOverridden":
-        approver = fields.get("approved_by")
-        return f"reviewer:{fields['reviewer']}" + (f"+{approver}" if approver else "")
+def _decided_by(recorded: Aggregate.Event, name: str) -> str:
+    if isinstance(recorded, Applicant.DecisionOverridden):
+        return recorded.decision.decided_by  # the reviewer, and the approver if one
     if name in _APPLICANT_ACTIONS:
         return "applicant"
     if name in _PROVIDER_FACTS:

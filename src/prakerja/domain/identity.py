@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from prakerja.domain.errors import InvalidInput
-from prakerja.domain.nik import Nik, mask_nik
+from prakerja.domain.nik import Nik
 
 _KK = re.compile(r"[0-9]{16}")
 
@@ -54,8 +54,16 @@ class Identity:
         return day.year - born.year - int((day.month, day.day) < (born.month, born.day))
 
     @property
+    def parsed_nik(self) -> Nik:
+        """The NIK as the value it was parsed into on submission (stored as its digits).
+
+        Not parsed again: only a NIK that :meth:`Nik.parse` accepted is ever recorded.
+        """
+        return Nik(self.nik)
+
+    @property
     def masked_nik(self) -> str:
-        return mask_nik(self.nik)
+        return self.parsed_nik.masked
 
     def __repr__(self) -> str:
         return f"Identity(nik={self.masked_nik!r}, …)"

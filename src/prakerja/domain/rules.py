@@ -14,7 +14,17 @@ class Rule:
 
     @property
     def ref(self) -> str:
-        return f"{self.id}@{self.version}"
+        """``id@version`` as events store it (a bare id for an unversioned rule)."""
+        return f"{self.id}@{self.version}" if self.version != "" else self.id
+
+    @classmethod
+    def parse(cls, ref: str) -> Rule:
+        """The rule an event's stored reference names (the inverse of :attr:`ref`)."""
+        rule_id, _, version = ref.rpartition("@")
+        if not rule_id or not version:
+            return cls(ref, "")
+        canonical = version.isdigit() and str(int(version)) == version
+        return cls(rule_id, int(version) if canonical else version)
 
 
 EMAIL_OWNERSHIP = Rule("email.link-token", 1)

@@ -15,93 +15,24 @@ roster records which of its applicants were selected. Priority lists are held by
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from prakerja.domain import wave_events
 from prakerja.domain.errors import InvalidInput, TransitionNotAllowed
-from prakerja.domain.nik import PROVINCES
-from prakerja.domain.programme import WIB, keyed_id
+from prakerja.domain.programme import WIB
 from prakerja.domain.selection import Candidate, DrawResult
-
-_NAMESPACE = UUID("5d0f3e8a-2b7c-4a91-8e6d-3c1b9f0a7d24")
-CATALOGUE_ID = uuid5(_NAMESPACE, "wave-catalogue")
-MAX_PARTITIONS = 256
-
-
-class WaveStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    CLOSING = "closing"
-    """No new joins; the candidates are being frozen and drawn."""
-    CLOSED = "closed"
-    """Candidates frozen and drawn."""
-    DECREED = "decreed"
-    """SK number and date recorded; applicants are being told."""
-    SK_DELIVERED = "sk_delivered"
-    """Every candidate got SKIssued or NotSelected."""
-    DEADLINE_ENFORCED = "deadline_enforced"
-    """Participants without a training 30 days after the SK are revoked."""
-
+from prakerja.domain.wave_spec import CATALOGUE_ID as CATALOGUE_ID
+from prakerja.domain.wave_spec import WaveSpec as WaveSpec
+from prakerja.domain.wave_spec import WaveStatus as WaveStatus
+from prakerja.domain.wave_spec import partition_of as partition_of
+from prakerja.domain.wave_spec import priority_listing_id as priority_listing_id
+from prakerja.domain.wave_spec import roster_id as roster_id
+from prakerja.domain.wave_spec import wave_id as wave_id
 
 _ORDER = list(WaveStatus)
-
-
-def wave_id(number: int) -> UUID:
-    return uuid5(_NAMESPACE, f"wave:{number}")
-
-
-def roster_id(of_wave: UUID, partition: int) -> UUID:
-    return uuid5(of_wave, f"roster:{partition}")
-
-
-def partition_of(applicant_id: UUID, partitions: int) -> int:
-    return int.from_bytes(hashlib.sha256(applicant_id.bytes).digest()[:4], "big") % partitions
-
-
-def priority_listing_id(secret: bytes, of_wave: UUID, nik: str) -> UUID:
-    return keyed_id(secret, f"priority:{of_wave}", nik)
-
-
-@dataclass(frozen=True)
-class WaveSpec:
-    """What ops decide when scheduling a wave; checked by :meth:`validate`."""
-
-    number: int
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    quota: int
-    province_quotas: dict[str, int]
-    priority_groups: dict[str, int]
-    """Group name → rank; rank 1 is taken first."""
-    partitions: int = 16
-    recovery_of: dict[int, int] | None = None
-    """For a recovery wave: source wave number → revoked slots it takes over."""
-
-    def validate(self) -> None:
-        if self.number < 1:
-            raise InvalidInput("Waves are numbered from 1.", code="invalid_wave_number")
-        if self.opens_at.tzinfo is None or self.closes_at.tzinfo is None:
-            raise InvalidInput("Wave times need a time zone.", code="naive_datetime")
-        if self.closes_at <= self.opens_at:
-            raise InvalidInput("A wave closes after it opens.", code="invalid_wave_window")
-        if self.quota < 1:
-            raise InvalidInput("A wave's quota is at least 1.", code="invalid_quota")
-        for province, cap in self.province_quotas.items():
-            if province not in PROVINCES:
-                raise InvalidInput(f"{province} is not a province code.", code="invalid_province")
-            if cap < 0:
-                raise InvalidInput("A province quota cannot be negative.", code="invalid_quota")
-        if any(rank < 1 for rank in self.priority_groups.values()):
-            raise InvalidInput("Priority ranks start at 1.", code="invalid_priority_rank")
-        if not 1 <= self.partitions <= MAX_PARTITIONS:
-            raise InvalidInput(
-                f"A wave has 1 to {MAX_PARTITIONS} roster partitions.", code="invalid_partitions"
-            )
 
 
 class Wave(Aggregate):
@@ -207,17 +138,12 @@ class Wave(Aggregate):
             raise TransitionNotAllowed(
                 "Priority lists are fixed once the wave opens.", code="wave_already_open"
             )
-        self._priority_members_listed(group=group, added=added, digest=digest, listed_by=by)
+        self.trigger_event(
+            self.PriorityMembersListed, group=group, added=added, digest=digest, listed_by=by
+        )
 
-    class PriorityMembersListed(Aggregate.Event):
-        group: str
-        added: int
-        digest: str
-        listed_by: str
-
-    @event(PriorityMembersListed)
-    def _priority_members_listed(self, group: str, added: int, digest: str, listed_by: str) -> None:
-        self.listed[group] = self.listed.get(group, 0) + added
+    class PriorityMembersListed(wave_events.PriorityMembersListed):
+        pass
 
     def open(self, now: dt.datetime, by: str) -> None:
         if self.status is not WaveStatus.SCHEDULED:
@@ -226,30 +152,19 @@ class Wave(Aggregate):
             raise TransitionNotAllowed(
                 f"Wave {self.number}'s closing time has passed.", code="wave_window_passed"
             )
-        self._opened(opened_at=now, opened_by=by)
+        self.trigger_event(self.Opened, opened_at=now, opened_by=by)
 
-    class Opened(Aggregate.Event):
-        opened_at: dt.datetime
-        opened_by: str
-
-    @event(Opened)
-    def _opened(self, opened_at: dt.datetime, opened_by: str) -> None:
-        self.status = WaveStatus.OPEN
-        self.opened_at = opened_at
+    class Opened(wave_events.Opened):
+        pass
 
     def stop_joining(self, now: dt.datetime, by: str) -> None:
         """Refuse new joins from now on, so the close is not raced by an endless stream."""
         if self.status is not WaveStatus.OPEN:
             raise TransitionNotAllowed(f"Wave {self.number} is {self.status}.", code="wave_state")
-        self._joining_stopped(stopped_at=now, stopped_by=by)
+        self.trigger_event(self.JoiningStopped, stopped_at=now, stopped_by=by)
 
-    class JoiningStopped(Aggregate.Event):
-        stopped_at: dt.datetime
-        stopped_by: str
-
-    @event(JoiningStopped)
-    def _joining_stopped(self, stopped_at: dt.datetime, stopped_by: str) -> None:
-        self.status = WaveStatus.CLOSING
+    class JoiningStopped(wave_events.JoiningStopped):
+        pass
 
     def close(self, now: dt.datetime, by: str, result: DrawResult) -> None:
         """Freeze the candidates and record the draw (saved with every roster)."""
@@ -257,7 +172,8 @@ class Wave(Aggregate):
             raise TransitionNotAllowed(f"Wave {self.number} is {self.status}.", code="wave_state")
         if result.quota != self.quota or result.province_quotas != self.province_quotas:
             raise TransitionNotAllowed("The draw used other quotas.", code="draw_mismatch")
-        self._closed(
+        self.trigger_event(
+            self.Closed,
             closed_at=now,
             closed_by=by,
             algorithm=result.algorithm,
@@ -269,41 +185,8 @@ class Wave(Aggregate):
             priority_selected=result.priority_selected,
         )
 
-    class Closed(Aggregate.Event):
-        closed_at: dt.datetime
-        closed_by: str
-        algorithm: str
-        seed: str
-        candidates: int
-        candidates_sha256: str
-        selected: int
-        selected_sha256: str
-        priority_selected: int
-
-    @event(Closed)
-    def _closed(
-        self,
-        closed_at: dt.datetime,
-        closed_by: str,
-        algorithm: str,
-        seed: str,
-        candidates: int,
-        candidates_sha256: str,
-        selected: int,
-        selected_sha256: str,
-        priority_selected: int,
-    ) -> None:
-        self.status = WaveStatus.CLOSED
-        self.closed_at = closed_at
-        self.draw = {
-            "algorithm": algorithm,
-            "seed": seed,
-            "candidates": candidates,
-            "candidates_sha256": candidates_sha256,
-            "selected": selected,
-            "selected_sha256": selected_sha256,
-            "priority_selected": priority_selected,
-        }
+    class Closed(wave_events.Closed):
+        pass
 
     def issue_decree(
         self, sk_number: str, sk_date: dt.date, deadline: dt.datetime, by: str, now: dt.datetime
@@ -319,7 +202,8 @@ class Wave(Aggregate):
         assert self.closed_at is not None
         if sk_date < self.closed_at.astimezone(WIB).date():
             raise InvalidInput("A decree cannot predate the draw.", code="invalid_sk_date")
-        self._decree_issued(
+        self.trigger_event(
+            self.DecreeIssued,
             sk_number=sk_number.strip(),
             sk_date=sk_date,
             first_training_deadline=deadline,
@@ -327,26 +211,8 @@ class Wave(Aggregate):
             issued_at=now,
         )
 
-    class DecreeIssued(Aggregate.Event):
-        sk_number: str
-        sk_date: dt.date
-        first_training_deadline: dt.datetime
-        issued_by: str
-        issued_at: dt.datetime
-
-    @event(DecreeIssued)
-    def _decree_issued(
-        self,
-        sk_number: str,
-        sk_date: dt.date,
-        first_training_deadline: dt.datetime,
-        issued_by: str,
-        issued_at: dt.datetime,
-    ) -> None:
-        self.status = WaveStatus.DECREED
-        self.sk_number = sk_number
-        self.sk_date = sk_date
-        self.first_training_deadline = first_training_deadline
+    class DecreeIssued(wave_events.DecreeIssued):
+        pass
 
     def record_sks_delivered(self, participants: int, not_selected: int, now: dt.datetime) -> None:
         if self.status is not WaveStatus.DECREED:
@@ -357,20 +223,15 @@ class Wave(Aggregate):
                 f"{participants} SKs delivered, {self.draw['selected']} named.",
                 code="delivery_incomplete",
             )
-        self._sks_delivered(participants=participants, not_selected=not_selected, delivered_at=now)
+        self.trigger_event(
+            self.SksDelivered,
+            participants=participants,
+            not_selected=not_selected,
+            delivered_at=now,
+        )
 
-    class SksDelivered(Aggregate.Event):
-        participants: int
-        not_selected: int
-        delivered_at: dt.datetime
-
-    @event(SksDelivered)
-    def _sks_delivered(
-        self, participants: int, not_selected: int, delivered_at: dt.datetime
-    ) -> None:
-        self.status = WaveStatus.SK_DELIVERED
-        self.participants = participants
-        self.not_selected = not_selected
+    class SksDelivered(wave_events.SksDelivered):
+        pass
 
     def record_deadline_enforced(
         self, revoked: int, balance_returned: int, now: dt.datetime
@@ -380,22 +241,15 @@ class Wave(Aggregate):
         assert self.first_training_deadline is not None
         if now < self.first_training_deadline:
             raise TransitionNotAllowed("The 30 days have not passed.", code="deadline_not_passed")
-        self._first_training_deadline_enforced(
-            revoked=revoked, balance_returned=balance_returned, enforced_at=now
+        self.trigger_event(
+            self.FirstTrainingDeadlineEnforced,
+            revoked=revoked,
+            balance_returned=balance_returned,
+            enforced_at=now,
         )
 
-    class FirstTrainingDeadlineEnforced(Aggregate.Event):
-        revoked: int
-        balance_returned: int
-        enforced_at: dt.datetime
-
-    @event(FirstTrainingDeadlineEnforced)
-    def _first_training_deadline_enforced(
-        self, revoked: int, balance_returned: int, enforced_at: dt.datetime
-    ) -> None:
-        self.status = WaveStatus.DEADLINE_ENFORCED
-        self.revoked = revoked
-        self.balance_returned = balance_returned
+    class FirstTrainingDeadlineEnforced(wave_events.FirstTrainingDeadlineEnforced):
+        pass
 
     def offer_slots(self, recovery_wave_id: UUID, recovery_wave_number: int, slots: int) -> None:
         """Hand revoked participants' slots to a recovery wave, each slot once."""
@@ -404,20 +258,15 @@ class Wave(Aggregate):
                 f"Wave {self.number} has {self.revoked_slots_available} revoked slots to offer.",
                 code="no_revoked_slots",
             )
-        self._slots_offered(
+        self.trigger_event(
+            self.SlotsOffered,
             recovery_wave_id=recovery_wave_id,
             recovery_wave_number=recovery_wave_number,
             slots=slots,
         )
 
-    class SlotsOffered(Aggregate.Event):
-        recovery_wave_id: UUID
-        recovery_wave_number: int
-        slots: int
-
-    @event(SlotsOffered)
-    def _slots_offered(self, recovery_wave_id: UUID, recovery_wave_number: int, slots: int) -> None:
-        self.slots_offered[recovery_wave_number] = slots
+    class SlotsOffered(wave_events.SlotsOffered):
+        pass
 
 
 class WaveRoster(Aggregate):
@@ -454,7 +303,8 @@ class WaveRoster(Aggregate):
             raise TransitionNotAllowed("This wave is closed.", code="wave_not_open")
         if applicant_id in self.entries:
             raise TransitionNotAllowed("You are already in this wave.", code="already_in_wave")
-        self._joined(
+        self.trigger_event(
+            self.Joined,
             applicant_id=applicant_id,
             province=province,
             priority_rank=priority_rank,
@@ -462,38 +312,18 @@ class WaveRoster(Aggregate):
             joined_at=joined_at,
         )
 
-    class Joined(Aggregate.Event):
-        applicant_id: UUID
-        province: str
-        priority_rank: int | None
-        skills_test_score: int
-        joined_at: dt.datetime
-
-    @event(Joined)
-    def _joined(
-        self,
-        applicant_id: UUID,
-        province: str,
-        priority_rank: int | None,
-        skills_test_score: int,
-        joined_at: dt.datetime,
-    ) -> None:
-        self.entries[applicant_id] = Candidate(applicant_id, province, priority_rank)
+    class Joined(wave_events.RosterJoined):
+        pass
 
     def close(self, selected: set[UUID]) -> None:
         if self.closed:
             raise TransitionNotAllowed("This roster is already closed.", code="wave_state")
         if not selected <= self.entries.keys():
             raise TransitionNotAllowed("Only candidates can be selected.", code="draw_mismatch")
-        self._closed(selected=sorted(selected, key=str))
+        self.trigger_event(self.Closed, selected=sorted(selected, key=str))
 
-    class Closed(Aggregate.Event):
-        selected: list[UUID]
-
-    @event(Closed)
-    def _closed(self, selected: list[UUID]) -> None:
-        self.closed = True
-        self.selected = set(selected)
+    class Closed(wave_events.RosterClosed):
+        pass
 
 
 class WaveCatalogue(Aggregate):

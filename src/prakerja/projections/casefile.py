@@ -1,11 +1,14 @@
 """One applicant's verification state, folded from events without building the aggregate.
 
 Read models see a page of decoded payload fields, not aggregates, so they keep this
-compact copy of what :class:`~prakerja.domain.applicant.Applicant` derives: the status
+compact copy of the facts :class:`~prakerja.domain.applicant.Applicant` holds: the status
 of each stage, the counters that say whether automation or the applicant is awaited,
-and the membership. Each handler mirrors the body of the aggregate's ``@event`` method
-of the same name; ``tests/projections/test_casefile.py`` replays synthetic histories
-through both and compares, so the two cannot drift apart silently.
+and the membership. What is derived from them (overall status, next actions, whether
+the case is closed) is asked of :mod:`prakerja.domain.status`, as the aggregate and the
+API ask it. Each handler mirrors the ``apply`` of the event it folds
+(:mod:`prakerja.domain.applicant_events`, :mod:`prakerja.domain.membership_events`);
+``tests/projections/test_casefile.py`` replays synthetic histories through both and
+compares, so the two cannot drift apart silently.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from uuid import UUID
 
 import msgspec
 
+from prakerja.domain import status as status_rules
 from prakerja.domain.applicant import Applicant
-from prakerja.domain.nik import mask_nik
-from prakerja.domain.stages import CORRECTABLE, VERIFICATION_ORDER, Stage, Step
+from prakerja.domain.nik import Nik
+from prakerja.domain.stages import VERIFICATION_ORDER, Stage, Step
 from prakerja.projections.decoding import Decoded, Field
 from prakerja.projections.shapes import REASON_CODES
 
@@ -27,8 +31,6 @@ PASSED, FAILED, PENDING, DELAYED = "passed", "failed", "pending", "delayed"
 IN_REVIEW, NOT_STARTED = "in_review", "not_started"
 _OPEN = frozenset({PENDING, DELAYED})
 _ORDER = tuple(stage.value for stage in VERIFICATION_ORDER)
-_FINAL = tuple(i for i, stage in enumerate(VERIFICATION_ORDER) if stage not in CORRECTABLE)
-"""Positions in ``_ORDER`` of the stages whose failure the applicant cannot fix."""
 _AUTOMATED = {
     Stage.IDENTITY.value: Step.VALIDATE_NIK.value,
     Stage.EDUCATION.value: Step.CHECK_EDUCATION.value,
@@ -92,48 +94,22 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
 
     @property
     def is_verified(self) -> bool:
-        return self.statuses().count(PASSED) == len(_ORDER)
+        return status_rules.is_verified(self.statuses())
 
     @property
     def overall_status(self) -> str:
         return self.overall_status_of(self.statuses())
 
     def is_closed(self, statuses: list[str]) -> bool:
-        """As :attr:`prakerja.domain.applicant.Applicant.is_closed` says it for the aggregate."""
-        return self.membership == "revoked" or any(statuses[i] == FAILED for i in _FINAL)
+        """As :func:`prakerja.domain.status.is_closed` says it (for the aggregate too)."""
+        return status_rules.is_closed(statuses, self.membership)
 
     def overall_status_of(self, statuses: list[str]) -> str:
-        """As :func:`prakerja.api.presenters.overall_status` says it for the aggregate."""
-        if self.membership != "none":
-            return self.membership
-        if any(statuses[i] == FAILED for i in _FINAL):
-            return "rejected"
-        if statuses.count(PASSED) == len(_ORDER):
-            return "verified"
-        if IN_REVIEW in statuses:
-            return "in_review"
-        if self.next_actions(statuses):
-            return "action_required"
-        return "in_progress"
+        """As :func:`prakerja.domain.status.overall_status` says it (for the API too)."""
+        return status_rules.overall_status(statuses, self.membership)
 
     def next_actions(self, statuses: list[str] | None = None) -> list[str]:
-        statuses = statuses or self.statuses()
-        if self.is_closed(statuses):
-            return []
-        email, identity, _, _, face, phone = statuses
-        actions = []
-        if email in (PENDING, FAILED):
-            actions.append("verify_email" if email == PENDING else "change_email")
-        if identity in (NOT_STARTED, FAILED):
-            actions.append("submit_identity" if identity == NOT_STARTED else "correct_identity")
-        if face in (NOT_STARTED, FAILED):
-            actions.append("upload_selfie" if face == NOT_STARTED else "upload_new_selfie")
-        if phone in (NOT_STARTED, PENDING):
-            actions.append("verify_phone" if phone == NOT_STARTED else "enter_otp")
-        verified = statuses.count(PASSED) == len(_ORDER)
-        if verified and self.membership in ("none", "not_selected"):
-            actions.append("join_wave")
-        return actions
+        return status_rules.next_actions(statuses or self.statuses(), self.membership)
 
     def current_reasons(self, statuses: list[str] | None = None) -> list[str]:
         """Reason codes of stages that failed, went to review or are delayed, in order."""
@@ -155,7 +131,7 @@ class CaseFile(msgspec.Struct, omit_defaults=True):
         closed = self.is_closed(statuses)
         rows = []
         for index, (stage, status) in enumerate(zip(_ORDER, statuses, strict=True)):
-            if status not in _OPEN or (closed and index not in _FINAL):
+            if status not in _OPEN or (closed and index not in status_rules.FINAL_POSITIONS):
                 continue
             if stage == "email":
                 owed = self.emails_sent < self.emails_requested
@@ -248,7 +224,8 @@ def _email_resend(case: CaseFile, data: Any) -> tuple[str, ...]:
 
 
 def _identity_submitted(case: CaseFile, data: Any) -> tuple[str, ...]:
-    case.nik_masked, case.province = mask_nik(data.nik), data.nik[:2]
+    nik = Nik(data.nik)  # recorded only once parsed: its digits, not parsed again
+    case.nik_masked, case.province = nik.masked, nik.province_code
     case._set("identity", PENDING)
     return ("identity",)
 

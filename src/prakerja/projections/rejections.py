@@ -17,7 +17,8 @@ from uuid import UUID
 
 import psycopg
 
-from prakerja.domain.applicant import Applicant
+from prakerja.domain.applicant import MANUAL_OVERRIDE, Applicant
+from prakerja.domain.decisions import reviewer_decision
 from prakerja.projections.base import ReadModel, day_of
 from prakerja.projections.decoding import Decoded, decoded
 from prakerja.projections.follower import EventFailed, Logged
@@ -123,9 +124,9 @@ class RejectionFold:
             reason = {"code": data.reason, "measured": f"{data.kind}:{data.period}"}
             self._add(event_id, event, "payment", REJECTED, [reason], "", "payment-provider")
         elif kind is Applicant.DecisionOverridden and data.outcome == "failed":
-            who = f"reviewer:{data.reviewer}" + (f"+{data.approved_by}" if data.approved_by else "")
+            who = reviewer_decision(data.reviewer, data.approved_by)
             reason = {"code": "manual_override"}
-            self._add(event_id, event, data.stage, REJECTED, [reason], "manual-override", who)
+            self._add(event_id, event, data.stage, REJECTED, [reason], MANUAL_OVERRIDE, who)
 
     def _add(
         self,

@@ -30,7 +30,6 @@ from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.decisions import Decision, Reason
 from prakerja.domain.family_card import FamilyCard
-from prakerja.domain.nik import Nik
 from prakerja.domain.rules import EMAIL_OWNERSHIP
 from prakerja.domain.stages import STEP_STAGE, Step
 from prakerja.domain.uniqueness import KeyKind
@@ -162,7 +161,7 @@ class StepRunner:
         submission = applicant.identity_submissions
         check = self.services.registry.verify_identity(
             IdentityClaim(
-                nik=Nik(identity.nik),
+                nik=identity.parsed_nik,
                 kk_number=identity.kk_number,
                 full_name=identity.full_name,
                 birth_date=identity.birth_date,
@@ -189,7 +188,7 @@ class StepRunner:
     def _check_education(self, applicant: Applicant) -> None:
         assert applicant.identity is not None
         decision = decide_education(
-            self.services.education.check_enrollment(Nik(applicant.identity.nik))
+            self.services.education.check_enrollment(applicant.identity.parsed_nik)
         )
 
         def record(current: Applicant) -> tuple[Aggregate, ...]:
@@ -203,7 +202,7 @@ class StepRunner:
     def _check_exclusions(self, applicant: Applicant) -> None:
         identity = applicant.identity
         assert identity is not None
-        check = self.services.exclusions.check_exclusions(Nik(identity.nik), identity.kk_number)
+        check = self.services.exclusions.check_exclusions(identity.parsed_nik, identity.kk_number)
         card_id = self.applicants.key_id(KeyKind.FAMILY_CARD, identity.kk_number)
         decided: list[Decision] = []
 
