@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
@@ -16,13 +14,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
+from prakerja.application.retry import ConcurrentUpdate, retry_on_conflict
 from prakerja.application.transcodings import DateAsISO
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.decisions import Decision
 from prakerja.domain.errors import (
     AlreadyTaken,
-    DomainError,
     IncorrectCode,
     InvalidCredentials,
     InvalidInput,
@@ -49,17 +47,6 @@ if TYPE_CHECKING:
     from prakerja.tracing import TraceParents
 
 T = TypeVar("T")
-
-
-class ConcurrentUpdate(DomainError):
-    """Raised when the same case kept changing under a command after several retries.
-
-    Nothing was written; the client may send the same command again (``retry_after``)."""
-
-    code = "concurrent_update"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, retry_after=1)
 
 
 @dataclass(frozen=True)
@@ -157,15 +144,19 @@ class Applicants(Application[UUID]):
     ) -> Written:
         """Registration with the hash computed by the caller (benchmarks, imports)."""
         taken = (KeyKind.EMAIL, email.uniqueness_key)
-        for _ in _attempts(2):
+
+        def attempt() -> Written:
             # A second try only if the address's key exists but is free (released).
             applicant = Applicant(email.value, password_hash, language)
             key = self._claim(KeyKind.EMAIL, email.uniqueness_key, applicant.id)
-            try:
-                return self._save(applicant, key, taken=taken)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("The address changed hands while registering; try again.")
+            return self._save(applicant, key, taken=taken)
+
+        return retry_on_conflict(
+            attempt,
+            attempts=2,
+            conflict=ConcurrentUpdate,
+            gave_up="The address changed hands while registering; try again.",
+        )
 
     def authenticate(self, email: str, password: str) -> UUID:
         try:
@@ -361,18 +352,13 @@ class Applicants(Application[UUID]):
         """Get, call, save; on a conflicting concurrent write, get again and retry.
 
         Workers record outcomes on the same case while its owner acts, so a conflict is
-        ordinary: each retry waits a little longer, with jitter, so the writers part ways.
+        ordinary (see :mod:`prakerja.application.retry`).
         """
-        for attempt in _attempts(retries):
-            if attempt:
-                time.sleep(random.uniform(0.0, 0.005 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter
-            applicant = self.get(applicant_id)
-            changed = command(applicant)
-            try:
-                return self._save(*changed, taken=taken)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("The case kept changing; try again.")
+
+        def attempt() -> Written:
+            return self._save(*command(self.get(applicant_id)), taken=taken)
+
+        return retry_on_conflict(attempt, attempts=retries, conflict=ConcurrentUpdate)
 
     def _save(self, *aggregates: Aggregate, taken: tuple[KeyKind, str] | None = None) -> Written:
         try:
@@ -448,10 +434,6 @@ class KnownKeys:
     def discard(self, key_id: UUID) -> None:
         with self._lock:
             self._ids.pop(key_id, None)
-
-
-def _attempts(count: int) -> Iterator[int]:
-    yield from range(count)
 
 
 def _refuse_if_locked(refused: list[Verdict], now: dt.datetime) -> None:
