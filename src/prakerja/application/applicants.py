@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
+from prakerja.application.known_keys import KnownKeys
+from prakerja.application.otp_lock import OtpLock, refuse_if_locked
 from prakerja.application.retry import ConcurrentUpdate, retry_on_conflict
 from prakerja.application.transcodings import DateAsISO
+from prakerja.application.written import IdentityAccepted, Written
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.decisions import Decision
@@ -30,60 +30,16 @@ from prakerja.domain.identity import Identity
 from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
-from prakerja.eventstore.position import Position, written_at
+from prakerja.eventstore.position import written_at
 from prakerja.metrics import families as metrics
 from prakerja.security.codes import Codes
-from prakerja.security.counters import (
-    Counters,
-    InMemoryCounters,
-    Limit,
-    LimitExceeded,
-    Verdict,
-    longest_wait,
-)
+from prakerja.security.counters import Counters, InMemoryCounters
 from prakerja.security.passwords import Passwords
+
+__all__ = ["Applicants", "ConcurrentUpdate", "IdentityAccepted", "OtpLock", "Written"]
 
 if TYPE_CHECKING:
     from prakerja.tracing import TraceParents
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a command changed, and the log position a reader can wait for."""
-
-    applicant_id: UUID
-    position: Position | None
-
-
-@dataclass(frozen=True)
-class IdentityAccepted(Written):
-    warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OtpLock:
-    """How many code guesses an applicant, and a phone number, get before both lock.
-
-    Each code already allows a few wrong guesses, but a new code resets that count, so
-    on its own it would let a guesser go on for ever. These counters span codes and
-    accounts: a few guesses, then a lock for a while, and a daily ceiling. They are
-    counted before the code is compared, so parallel guesses cannot overtake the lock.
-    """
-
-    attempts: int = 5
-    lock_for: dt.timedelta = dt.timedelta(minutes=15)
-    daily_attempts: int = 15
-
-    def limits(self, applicant_id: UUID, phone: str) -> list[Limit]:
-        day = dt.timedelta(days=1)
-        return [
-            Limit("otp-guess", f"applicant:{applicant_id}", self.attempts, self.lock_for),
-            Limit("otp-guess", f"phone:{phone}", self.attempts, self.lock_for),
-            Limit("otp-guess-day", f"applicant:{applicant_id}", self.daily_attempts, day),
-            Limit("otp-guess-day", f"phone:{phone}", self.daily_attempts, day),
-        ]
 
 
 class Applicants(Application[UUID]):
@@ -262,7 +218,7 @@ class Applicants(Application[UUID]):
         # No code is sent to a phone (or for an account) whose guesses are locked.
         now = self.clock()
         limits = self.otp_lock.limits(applicant_id, number.e164)
-        _refuse_if_locked([v for v in self.counters.peek(limits, now) if v.exhausted], now)
+        refuse_if_locked([v for v in self.counters.peek(limits, now) if v.exhausted], now)
 
         def command(applicant: Applicant) -> tuple[Aggregate, ...]:
             applicant.request_otp(number.e164, self.clock() + self.otp_ttl)
@@ -277,7 +233,7 @@ class Applicants(Application[UUID]):
         if applicant.phone_pending is not None:
             # Counted before anything is compared: a locked guesser learns nothing more.
             limits = self.otp_lock.limits(applicant_id, applicant.phone_pending)
-            _refuse_if_locked([v for v in self.counters.hit(limits, now) if not v.allowed], now)
+            refuse_if_locked([v for v in self.counters.hit(limits, now) if not v.allowed], now)
         applicant.check_otp_allowed(now, self.otp_max_attempts)
         assert applicant.phone_pending is not None
         if not self.codes.check_otp(
@@ -410,43 +366,6 @@ class Applicants(Application[UUID]):
             return UniqueKey(kind.value, owner, key=key_id)
         key.claim(owner)
         return key
-
-
-class KnownKeys:
-    """A bounded, thread-safe set of key ids (the oldest forgotten first): forgetting one
-    costs only a failed save and a retry."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[UUID, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __contains__(self, key_id: object) -> bool:
-        return key_id in self._ids
-
-    def add(self, key_id: UUID) -> None:
-        with self._lock:
-            self._ids[key_id] = None
-            self._ids.move_to_end(key_id)
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-
-    def discard(self, key_id: UUID) -> None:
-        with self._lock:
-            self._ids.pop(key_id, None)
-
-
-def _refuse_if_locked(refused: list[Verdict], now: dt.datetime) -> None:
-    last = longest_wait(refused)
-    if last is not None:
-        wait = last.retry_after(now)
-        metrics.otp_locked(last.limit.name)
-        raise LimitExceeded(
-            f"Too many codes were tried; try again in {max(1, wait // 60)} minute(s).",
-            code="otp_locked",
-            retry_after=wait,
-            limit=last.limit.name,
-        )
 
 
 def _check_password(password: str) -> None:
