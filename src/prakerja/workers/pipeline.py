@@ -16,7 +16,6 @@ import structlog
 from prakerja.application.review_queue import review_queue_follower
 from prakerja.bootstrap import Container
 from prakerja.clients import (
-    ClientConfig,
     HttpCivilRegistry,
     HttpEducationRegistry,
     HttpEmailService,
@@ -40,29 +39,17 @@ from prakerja.workers.table_upkeep import run_upkeep
 _log = structlog.get_logger("prakerja.pipeline")
 
 
-def client_config(settings: Settings, base_url: str) -> ClientConfig:
-    urls = settings.services
-    return ClientConfig(
-        base_url=base_url,
-        connect_timeout_s=urls.connect_timeout_s,
-        read_timeout_s=urls.read_timeout_s,
-        retry_attempts=urls.retry_attempts,
-        breaker_failure_threshold=urls.breaker_failure_threshold,
-        breaker_reset_s=urls.breaker_reset_s,
-    )
-
-
 def build_services(container: Container, face: FaceChecker | None) -> Services:
-    settings, urls = container.settings, container.settings.services
+    configs = container.client_configs
     return Services(
-        email=HttpEmailService(client_config(settings, urls.email)),
-        sms=HttpSmsGateway(client_config(settings, urls.sms)),
-        registry=HttpCivilRegistry(client_config(settings, urls.civil_registry)),
-        education=HttpEducationRegistry(client_config(settings, urls.education)),
-        exclusions=HttpExclusionRegistry(client_config(settings, urls.exclusions)),
+        email=HttpEmailService(configs.email),
+        sms=HttpSmsGateway(configs.sms),
+        registry=HttpCivilRegistry(configs.civil_registry),
+        education=HttpEducationRegistry(configs.education),
+        exclusions=HttpExclusionRegistry(configs.exclusions),
         photos=container.photos,
         face=face,
-        public_url=settings.public_url,
+        public_url=container.settings.public_url,
     )
 
 

@@ -15,14 +15,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import dramatiq
 import structlog
 
 from prakerja.application.programme import Clock, Programme
-from prakerja.bootstrap import Container
-from prakerja.clients.config import ClientConfig
+from prakerja.bootstrap import Container, client_configs
 from prakerja.clients.payments import HttpPaymentProvider, PaymentProvider
 from prakerja.clients.training import DEVELOPMENT_SECRET
 from prakerja.domain.errors import DomainError
@@ -39,7 +38,6 @@ from prakerja.workers.payments import (
 )
 
 _log = structlog.get_logger("prakerja.scheduler")
-_BUILD_LOCK = threading.Lock()
 
 
 class Scheduler:
@@ -98,37 +96,18 @@ def build_programme(container: Container, clock: Clock | None = None) -> Program
 
 
 def programme_of(container: Container) -> Programme:
-    """The container's programme service, built once (tests may put their own in first)."""
-    with _BUILD_LOCK:
-        programme = container.extras.get("programme")
-        if not isinstance(programme, Programme):
-            programme = build_programme(container)
-            container.extras["programme"] = programme
-        return programme
+    """The container's programme service (routes and commands that take the container)."""
+    return container.programme
 
 
 def provider_of(container: Container) -> PaymentProvider:
-    """The container's payment-provider client, built once (tests may put their own in first)."""
-    with _BUILD_LOCK:
-        provider = container.extras.get("payment_provider")
-        if provider is None:
-            provider = payment_provider(container.settings)
-            container.extras["payment_provider"] = provider
-        return cast(PaymentProvider, provider)
+    """The container's payment-provider client."""
+    return container.payment_provider
 
 
 def payment_provider(settings: Settings) -> HttpPaymentProvider:
-    urls = settings.services
-    return HttpPaymentProvider(
-        ClientConfig(
-            base_url=urls.payments,
-            connect_timeout_s=urls.connect_timeout_s,
-            read_timeout_s=urls.read_timeout_s,
-            retry_attempts=urls.retry_attempts,
-            breaker_failure_threshold=urls.breaker_failure_threshold,
-            breaker_reset_s=urls.breaker_reset_s,
-        )
-    )
+    """A payment-provider client of its own, configured as the container's is."""
+    return HttpPaymentProvider(client_configs(settings).payments)
 
 
 @dataclass
