@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import dramatiq
@@ -36,6 +35,7 @@ from prakerja.workers.payments import (
     ProgrammeLedger,
     declare_payment_actor,
 )
+from prakerja.workers.supervisor import Loop, Supervisor
 
 _log = structlog.get_logger("prakerja.scheduler")
 
@@ -110,24 +110,17 @@ def payment_provider(settings: Settings) -> HttpPaymentProvider:
     return HttpPaymentProvider(client_configs(settings).payments)
 
 
-@dataclass
-class ProgrammeLoops:
-    """The scheduler, the ledger follower, the payment enqueuer and the payment workers."""
-
-    threads: list[threading.Thread] = field(default_factory=list)
-    workers: list[dramatiq.Worker] = field(default_factory=list)
-
-
-def start_programme(
-    container: Container, broker: dramatiq.Broker, stop: threading.Event, *, in_memory_broker: bool
-) -> ProgrammeLoops:
-    """Start the programme's background work in this process (needs PostgreSQL)."""
+def programme_loops(
+    container: Container, broker: dramatiq.Broker, *, in_memory_broker: bool
+) -> tuple[list[Loop], list[dramatiq.Worker]]:
+    """The programme's background work: the ledger follower, the payment enqueuer and
+    the scheduler, with the payment workers when ``broker`` is this process's own."""
     assert container.pool is not None, "the programme's background work needs PostgreSQL"
     refuse_development_secrets(container.settings)
     settings = container.settings.programme
-    programme = programme_of(container)
+    programme = container.programme
     runner = cache(
-        lambda: PaymentRunner(container.applicants, provider_of(container), programme.clock)
+        lambda: PaymentRunner(container.applicants, container.payment_provider, programme.clock)
     )
     actor = declare_payment_actor(
         broker,
@@ -148,26 +141,27 @@ def start_programme(
         container.applicants, container.pool, ProgrammeLedger(container.applicants)
     )
     scheduler = Scheduler(programme)
-    loops = ProgrammeLoops(
-        workers=[
-            dramatiq.Worker(
-                broker, queues={PAYMENTS_QUEUE}, worker_threads=settings.payment_worker_threads
-            )
-        ]
-    )
-    runs: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
-        ("programme-ledger", ledger.run, (stop,)),
-        ("payment-enqueuer", enqueuer.run, (stop,)),
-        ("scheduler", scheduler.run, (stop, settings.scheduler_interval_s)),
+    workers = [
+        dramatiq.Worker(
+            broker, queues={PAYMENTS_QUEUE}, worker_threads=settings.payment_worker_threads
+        )
     ]
-    for worker in loops.workers:
-        worker.start()
-    for name, loop, args in runs:
-        thread = threading.Thread(target=loop, args=args, name=name, daemon=True)
-        thread.start()
-        loops.threads.append(thread)
-    _log.info("programme scheduler and payments running")
-    return loops
+    loops = [
+        Loop("programme-ledger", ledger.run, restart=False),
+        Loop("payment-enqueuer", enqueuer.run),
+        Loop("scheduler", partial(scheduler.run, interval_s=settings.scheduler_interval_s)),
+    ]
+    return loops, workers
+
+
+def start_programme(
+    container: Container, broker: dramatiq.Broker, stop: threading.Event, *, in_memory_broker: bool
+) -> Supervisor:
+    """Only the programme's background work, started in this process (needs PostgreSQL)."""
+    loops, workers = programme_loops(container, broker, in_memory_broker=in_memory_broker)
+    supervisor = Supervisor(loops, workers, stop=stop)
+    supervisor.start()
+    return supervisor
 
 
 def sender(actor: dramatiq.Actor[..., None]) -> Callable[[Any, str, int], None]:
