@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 
 from prakerja.workers.supervisor import Loop, Supervisor
 
@@ -35,6 +36,7 @@ def test_a_loop_that_dies_is_reported_and_started_again() -> None:
         (state,) = supervisor.states()
         assert (state.name, state.running, state.deaths) == ("flaky", True, 2)
         assert state.last_error == "RuntimeError: the database went away"
+        assert REGISTRY.get_sample_value("prakerja_loop_deaths_total", {"loop": "flaky"}) == 2
     finally:
         supervisor.stop()
     assert not supervisor.states()[0].running

@@ -4,11 +4,12 @@ Every way of running the service starts its loops through :class:`Supervisor` (t
 of loops is :mod:`prakerja.workers.loops`): ``prakerja up`` and ``serve`` with the
 workers in-process, and the separate ``dispatcher``, ``review-queue``, ``programme run``
 and ``projections run`` processes. It starts each named loop on a thread of its own (and
-the Dramatiq workers that consume what the loops send in this process); a loop that dies
-with an error is logged, counted in :meth:`Supervisor.states`, and started again after a
-pause unless it is one that must stay stopped (a follower of the log stops on a failing
-event, so the failure stays visible in ``prakerja projections status``); on shutdown
-every loop is told to stop and waited for, within one bound.
+the Dramatiq workers that consume what the loops send in this process). A loop that dies
+with an error is logged, counted (:meth:`Supervisor.states`, the metric
+``prakerja_loop_deaths``) and started again after a pause, unless it must stay stopped:
+a follower of the log stops on a failing event, so that the failure stays visible in
+``prakerja projections status``. On shutdown every loop is told to stop and is waited
+for, all within one bound.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import structlog
+
+from prakerja.metrics import families as metrics
 
 _log = structlog.get_logger("prakerja.supervisor")
 
@@ -109,6 +112,7 @@ class Supervisor:
         with self._lock:
             self._deaths[loop.name] += 1
             self._errors[loop.name] = error
+        metrics.loop_died(loop.name)
         _log.error("loop died", loop=loop.name, error=error, restart=loop.restart)
 
     def states(self) -> list[LoopState]:
