@@ -10,9 +10,6 @@ import structlog
 from prakerja.bootstrap import Container
 from prakerja.workers.loops import EMBEDDED, supervise
 from prakerja.workers.supervisor import Supervisor
-from prakerja.workers.verification import build_runner, build_services, face_checker, sender
-
-__all__ = ["InProcessPipeline", "build_runner", "build_services", "face_checker", "sender"]
 
 _log = structlog.get_logger("prakerja.pipeline")
 
