@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic
+from prometheus_client import CollectorRegistry
 from psycopg_pool import ConnectionPool
 
 from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
 from prakerja.application.applicants import Applicants, OtpLock
+from prakerja.application.programme import Programme
 from prakerja.application.review import ReviewDesk
 from prakerja.application.review_queue import (
     InMemoryReviewQueue,
@@ -20,9 +21,12 @@ from prakerja.application.review_queue import (
 )
 from prakerja.clients.civil_registry import HttpCivilRegistry
 from prakerja.clients.config import ClientConfig
+from prakerja.clients.payments import HttpPaymentProvider, PaymentProvider
 from prakerja.db.migrations import require_current
 from prakerja.db.server import DatabaseAddress, resolve_database
 from prakerja.eventstore.recorder import TransactionOrderedRecorder
+from prakerja.metrics.exposition import process_registry
+from prakerja.metrics.state import ServiceState
 from prakerja.security.codes import Codes
 from prakerja.security.counters import Counters, InMemoryCounters, PostgresCounters
 from prakerja.security.keys import Keys, load_keys
@@ -35,11 +39,52 @@ from prakerja.storage.photos import (
     PostgresPhotoStore,
 )
 from prakerja.tracing import TraceParents, tracer_provider
+from prakerja.workers.dispatcher import APPLICANT_TOPICS
+
+
+@dataclass(frozen=True)
+class ClientConfigs:
+    """How each external service is called (address, timeouts, retries, breaker): every
+    client of every process is built from these, so a setting means the same everywhere."""
+
+    civil_registry: ClientConfig
+    education: ClientConfig
+    email: ClientConfig
+    sms: ClientConfig
+    exclusions: ClientConfig
+    payments: ClientConfig
+
+
+def client_configs(settings: Settings) -> ClientConfigs:
+    urls = settings.services
+
+    def config(base_url: str) -> ClientConfig:
+        return ClientConfig(
+            base_url=base_url,
+            connect_timeout_s=urls.connect_timeout_s,
+            read_timeout_s=urls.read_timeout_s,
+            retry_attempts=urls.retry_attempts,
+            breaker_failure_threshold=urls.breaker_failure_threshold,
+            breaker_reset_s=urls.breaker_reset_s,
+        )
+
+    return ClientConfigs(
+        civil_registry=config(urls.civil_registry),
+        education=config(urls.education),
+        email=config(urls.email),
+        sms=config(urls.sms),
+        exclusions=config(urls.exclusions),
+        payments=config(urls.payments),
+    )
 
 
 @dataclass
 class Container:
-    """The built service: what the API, the workers and the CLI commands use."""
+    """The built service: what the API, the workers and the CLI commands use.
+
+    Tests may replace a part before using it (a programme on a clock they control, a
+    payment provider that misbehaves): whoever needs one reads it from here each time.
+    """
 
     settings: Settings
     keys: Keys
@@ -49,9 +94,14 @@ class Container:
     access_log: AccessLog
     reviews: ReviewDesk
     review_queue: ReviewQueue
+    programme: Programme
+    payment_provider: PaymentProvider
+    client_configs: ClientConfigs
+    metrics_registry: CollectorRegistry
+    """What the API's ``/metrics`` answers: this host's API processes, and the database's
+    state (see :mod:`prakerja.metrics.exposition`)."""
     database: DatabaseAddress | None = None
     pool: ConnectionPool | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.applicants.close()
@@ -154,7 +204,7 @@ def bootstrap(
         review_queue = PostgresReviewQueue(pool)
     if tracer_provider() is not None:
         applicants.trace_parents = TraceParents(pool)
-    registry = HttpCivilRegistry(_registry_config(settings))
+    clients = client_configs(settings)
     return Container(
         settings=settings,
         keys=keys,
@@ -162,8 +212,17 @@ def bootstrap(
         photos=photos,
         counters=counters,
         access_log=access_log,
-        reviews=ReviewDesk(applicants, photos, registry),
+        # The API calls the civil registry rarely: for the photos reviewers compare.
+        reviews=ReviewDesk(applicants, photos, HttpCivilRegistry(clients.civil_registry)),
         review_queue=review_queue,
+        programme=Programme(
+            applicants,
+            index_secret=keys.derive("programme-index"),
+            batch_size=settings.programme.batch_size,
+        ),
+        payment_provider=HttpPaymentProvider(clients.payments),
+        client_configs=clients,
+        metrics_registry=_metrics_registry(settings, applicants, pool),
         database=database,
         pool=pool,
     )
@@ -210,14 +269,12 @@ def idle_in_transaction_options(settings: Settings) -> str:
     return f"-c idle_in_transaction_session_timeout={settings.db_idle_in_transaction_timeout_s}s"
 
 
-def _registry_config(settings: Settings) -> ClientConfig:
-    """The civil registry, for the photos reviewers compare (the API calls it rarely)."""
-    urls = settings.services
-    return ClientConfig(
-        base_url=urls.civil_registry,
-        connect_timeout_s=urls.connect_timeout_s,
-        read_timeout_s=urls.read_timeout_s,
-        retry_attempts=urls.retry_attempts,
-        breaker_failure_threshold=urls.breaker_failure_threshold,
-        breaker_reset_s=urls.breaker_reset_s,
+def _metrics_registry(
+    settings: Settings, applicants: Applicants, pool: ConnectionPool | None
+) -> CollectorRegistry:
+    if pool is None:
+        return process_registry()
+    state = ServiceState(
+        pool, applicants, {"dispatcher": APPLICANT_TOPICS}, cache_s=settings.metrics.state_cache_s
     )
+    return process_registry(state)

@@ -51,6 +51,8 @@ class FaceSettings(BaseModel):
     accept_max_distance: float = 0.50
     review_max_distance: float = 0.60
     photo_retention_days: int = 90
+    photo_sweep_interval_s: float = Field(default=600.0, gt=0)
+    """How often selfies past their retention are looked for and deleted."""
 
 
 class ServiceUrls(BaseModel):

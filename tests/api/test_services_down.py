@@ -43,11 +43,17 @@ class _Garbled:
     def statement(self) -> Any:
         raise ServiceContractError("payments", "statement", "HTTP 418", status=418)
 
+    def pay(self, order: Any) -> Any:
+        raise NotImplementedError
+
+    def find(self, idempotency_key: str) -> Any:
+        raise NotImplementedError
+
 
 def test_a_service_that_breaks_its_contract_is_a_502_problem(
     container: Container, client: TestClient[Any]
 ) -> None:
-    container.extras["payment_provider"] = _Garbled()
+    container.payment_provider = _Garbled()
     response = client.get("/v1/finance/reconciliation", headers=staff_headers(client, "sari"))
     body = assert_problem(response, 502, "bad_gateway")
     assert body["service"] == "payments" and "retry-after" not in response.headers

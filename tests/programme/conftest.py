@@ -123,14 +123,14 @@ def clock() -> SimulatedClock:
 @pytest.fixture
 def programme(container: Container, clock: SimulatedClock) -> Programme:
     built = build_programme(container, clock)
-    container.extras["programme"] = built
+    container.programme = built
     return built
 
 
 @pytest.fixture
 def pg_programme(pg_container: Container, clock: SimulatedClock) -> Programme:
     built = build_programme(pg_container, clock)
-    pg_container.extras["programme"] = built
+    pg_container.programme = built
     return built
 
 

@@ -109,7 +109,7 @@ def test_thirty_days_then_four_months_on_a_simulated_clock(
     payments: Payments,
 ) -> None:
     programme = pg_programme
-    pg_container.extras["payment_provider"] = provider
+    pg_container.payment_provider = provider
     scheduler = Scheduler(programme)
     ids = save_verified(programme.applicants, range(20_000, 20_030))
     start = clock.now
@@ -263,7 +263,7 @@ def test_the_background_loops_of_serve_pay_what_falls_due(
     provider: HttpPaymentProvider,
 ) -> None:
     """``start_programme`` as ``prakerja serve`` runs it: ledger, enqueuer, actor, scheduler."""
-    pg_container.extras["payment_provider"] = provider
+    pg_container.payment_provider = provider
     participants = trained_participants(pg_programme, 3, surveys=1)
     stop = threading.Event()
     loops = start_programme(pg_container, build_broker(None), stop, in_memory_broker=True)

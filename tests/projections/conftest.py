@@ -7,7 +7,6 @@ DATABASE ... TEMPLATE``, a file copy) that it may change freely.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,10 +23,10 @@ from prakerja.api.app import create_app
 from prakerja.bootstrap import Container, bootstrap
 from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
-from prakerja.projections.runner import run_read_models
 from prakerja.security.keys import new_cipher_key
 from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
+from prakerja.workers.loops import Part, supervise
 from tests.api.documented import DocumentedClient
 from tests.helpers import FAST_HASHING, STAFF_PASSWORD
 from tests.projections.population import Person, Population
@@ -134,13 +133,11 @@ class Running:
     """Every read model's follower in threads, as the service runs them."""
 
     def __init__(self, container: Container) -> None:
-        self.stop = threading.Event()
-        self.threads = run_read_models(container, self.stop)
+        self.supervisor = supervise(container, {Part.READ_MODELS}, broker_url=None)
+        self.supervisor.start()
 
     def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(10)
+        self.supervisor.stop()
 
 
 @pytest.fixture

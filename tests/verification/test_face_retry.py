@@ -25,7 +25,7 @@ from prakerja.clients.fakes import (
 )
 from prakerja.domain.stages import Step
 from prakerja.verification.runner import Services, StepRunner
-from prakerja.workers.pipeline import face_checker
+from prakerja.workers.verification import face_checker
 from tests.face.derive import blurred, with_glasses
 from tests.face.photos import astronaut, encode, faces_dir, fit, landmarks_of
 from tests.helpers import IDENTITY, verified_email

@@ -28,7 +28,6 @@ from prakerja.bootstrap import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
 from prakerja.tracing import http_plugin
-from prakerja.workers.scheduler import programme_of, provider_of
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]+")
 
@@ -71,8 +70,8 @@ def create_app(container: Container) -> Litestar:
         "settings": Provide(lambda: settings, sync_to_thread=False),
         "applicants": Provide(lambda: container.applicants, sync_to_thread=False),
         "pool": Provide(lambda: container.pool, sync_to_thread=False),
-        "programme": Provide(lambda: programme_of(container), sync_to_thread=False),
-        "payment_provider": Provide(lambda: provider_of(container), sync_to_thread=False),
+        "programme": Provide(lambda: container.programme, sync_to_thread=False),
+        "payment_provider": Provide(lambda: container.payment_provider, sync_to_thread=False),
         "photos": Provide(lambda: container.photos, sync_to_thread=False),
         "staff": Provide(lambda: settings.staff, sync_to_thread=False),
         "passwords": Provide(lambda: passwords, sync_to_thread=False),

@@ -13,15 +13,10 @@ from litestar.di import NamedDependency
 from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from prakerja.api.auth import public
 from prakerja.bootstrap import Container
-from prakerja.metrics.exposition import process_registry
-from prakerja.metrics.state import ServiceState
-from prakerja.workers.dispatcher import APPLICANT_TOPICS
-
-_REGISTRY_KEY = "metrics_registry"
 
 
 def http_metrics() -> DefineMiddleware:
@@ -34,25 +29,6 @@ def http_metrics() -> DefineMiddleware:
     return config.middleware
 
 
-def scrape_registry(container: Container) -> CollectorRegistry:
-    """Built once per service: this host's API processes, and the database's state."""
-    registry = container.extras.get(_REGISTRY_KEY)
-    if registry is None:
-        extra = []
-        if container.pool is not None:
-            extra.append(
-                ServiceState(
-                    container.pool,
-                    container.applicants,
-                    {"dispatcher": APPLICANT_TOPICS},
-                    cache_s=container.settings.metrics.state_cache_s,
-                )
-            )
-        registry = container.extras[_REGISTRY_KEY] = process_registry(*extra)
-    assert isinstance(registry, CollectorRegistry)
-    return registry
-
-
 @get(
     "/metrics",
     opt=public(),
@@ -62,5 +38,5 @@ def scrape_registry(container: Container) -> CollectorRegistry:
 )
 def metrics(container: NamedDependency[Container]) -> Response[bytes]:
     """Prometheus' text exposition format."""
-    body = generate_latest(scrape_registry(container))
+    body = generate_latest(container.metrics_registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
+from prakerja.application.known_keys import KnownKeys
+from prakerja.application.otp_lock import OtpLock, refuse_if_locked
+from prakerja.application.retry import ConcurrentUpdate, retry_on_conflict
 from prakerja.application.transcodings import DateAsISO
+from prakerja.application.written import IdentityAccepted, Written
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.decisions import Decision
 from prakerja.domain.errors import (
     AlreadyTaken,
-    DomainError,
     IncorrectCode,
     InvalidCredentials,
     InvalidInput,
@@ -32,71 +30,16 @@ from prakerja.domain.identity import Identity
 from prakerja.domain.programme import programme_day
 from prakerja.domain.rules import EMAIL_OWNERSHIP, PHONE_OTP
 from prakerja.domain.uniqueness import KeyKind, UniqueKey, unique_key_id
-from prakerja.eventstore.position import Position, written_at
+from prakerja.eventstore.position import written_at
 from prakerja.metrics import families as metrics
 from prakerja.security.codes import Codes
-from prakerja.security.counters import (
-    Counters,
-    InMemoryCounters,
-    Limit,
-    LimitExceeded,
-    Verdict,
-    longest_wait,
-)
+from prakerja.security.counters import Counters, InMemoryCounters
 from prakerja.security.passwords import Passwords
+
+__all__ = ["Applicants", "ConcurrentUpdate", "IdentityAccepted", "OtpLock", "Written"]
 
 if TYPE_CHECKING:
     from prakerja.tracing import TraceParents
-
-T = TypeVar("T")
-
-
-class ConcurrentUpdate(DomainError):
-    """Raised when the same case kept changing under a command after several retries.
-
-    Nothing was written; the client may send the same command again (``retry_after``)."""
-
-    code = "concurrent_update"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, retry_after=1)
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a command changed, and the log position a reader can wait for."""
-
-    applicant_id: UUID
-    position: Position | None
-
-
-@dataclass(frozen=True)
-class IdentityAccepted(Written):
-    warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OtpLock:
-    """How many code guesses an applicant, and a phone number, get before both lock.
-
-    Each code already allows a few wrong guesses, but a new code resets that count, so
-    on its own it would let a guesser go on for ever. These counters span codes and
-    accounts: a few guesses, then a lock for a while, and a daily ceiling. They are
-    counted before the code is compared, so parallel guesses cannot overtake the lock.
-    """
-
-    attempts: int = 5
-    lock_for: dt.timedelta = dt.timedelta(minutes=15)
-    daily_attempts: int = 15
-
-    def limits(self, applicant_id: UUID, phone: str) -> list[Limit]:
-        day = dt.timedelta(days=1)
-        return [
-            Limit("otp-guess", f"applicant:{applicant_id}", self.attempts, self.lock_for),
-            Limit("otp-guess", f"phone:{phone}", self.attempts, self.lock_for),
-            Limit("otp-guess-day", f"applicant:{applicant_id}", self.daily_attempts, day),
-            Limit("otp-guess-day", f"phone:{phone}", self.daily_attempts, day),
-        ]
 
 
 class Applicants(Application[UUID]):
@@ -157,15 +100,19 @@ class Applicants(Application[UUID]):
     ) -> Written:
         """Registration with the hash computed by the caller (benchmarks, imports)."""
         taken = (KeyKind.EMAIL, email.uniqueness_key)
-        for _ in _attempts(2):
+
+        def attempt() -> Written:
             # A second try only if the address's key exists but is free (released).
             applicant = Applicant(email.value, password_hash, language)
             key = self._claim(KeyKind.EMAIL, email.uniqueness_key, applicant.id)
-            try:
-                return self._save(applicant, key, taken=taken)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("The address changed hands while registering; try again.")
+            return self._save(applicant, key, taken=taken)
+
+        return retry_on_conflict(
+            attempt,
+            attempts=2,
+            conflict=ConcurrentUpdate,
+            gave_up="The address changed hands while registering; try again.",
+        )
 
     def authenticate(self, email: str, password: str) -> UUID:
         try:
@@ -271,7 +218,7 @@ class Applicants(Application[UUID]):
         # No code is sent to a phone (or for an account) whose guesses are locked.
         now = self.clock()
         limits = self.otp_lock.limits(applicant_id, number.e164)
-        _refuse_if_locked([v for v in self.counters.peek(limits, now) if v.exhausted], now)
+        refuse_if_locked([v for v in self.counters.peek(limits, now) if v.exhausted], now)
 
         def command(applicant: Applicant) -> tuple[Aggregate, ...]:
             applicant.request_otp(number.e164, self.clock() + self.otp_ttl)
@@ -286,7 +233,7 @@ class Applicants(Application[UUID]):
         if applicant.phone_pending is not None:
             # Counted before anything is compared: a locked guesser learns nothing more.
             limits = self.otp_lock.limits(applicant_id, applicant.phone_pending)
-            _refuse_if_locked([v for v in self.counters.hit(limits, now) if not v.allowed], now)
+            refuse_if_locked([v for v in self.counters.hit(limits, now) if not v.allowed], now)
         applicant.check_otp_allowed(now, self.otp_max_attempts)
         assert applicant.phone_pending is not None
         if not self.codes.check_otp(
@@ -361,18 +308,13 @@ class Applicants(Application[UUID]):
         """Get, call, save; on a conflicting concurrent write, get again and retry.
 
         Workers record outcomes on the same case while its owner acts, so a conflict is
-        ordinary: each retry waits a little longer, with jitter, so the writers part ways.
+        ordinary (see :mod:`prakerja.application.retry`).
         """
-        for attempt in _attempts(retries):
-            if attempt:
-                time.sleep(random.uniform(0.0, 0.005 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter
-            applicant = self.get(applicant_id)
-            changed = command(applicant)
-            try:
-                return self._save(*changed, taken=taken)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("The case kept changing; try again.")
+
+        def attempt() -> Written:
+            return self._save(*command(self.get(applicant_id)), taken=taken)
+
+        return retry_on_conflict(attempt, attempts=retries, conflict=ConcurrentUpdate)
 
     def _save(self, *aggregates: Aggregate, taken: tuple[KeyKind, str] | None = None) -> Written:
         try:
@@ -424,47 +366,6 @@ class Applicants(Application[UUID]):
             return UniqueKey(kind.value, owner, key=key_id)
         key.claim(owner)
         return key
-
-
-class KnownKeys:
-    """A bounded, thread-safe set of key ids (the oldest forgotten first): forgetting one
-    costs only a failed save and a retry."""
-
-    def __init__(self, size: int = 100_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[UUID, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __contains__(self, key_id: object) -> bool:
-        return key_id in self._ids
-
-    def add(self, key_id: UUID) -> None:
-        with self._lock:
-            self._ids[key_id] = None
-            self._ids.move_to_end(key_id)
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-
-    def discard(self, key_id: UUID) -> None:
-        with self._lock:
-            self._ids.pop(key_id, None)
-
-
-def _attempts(count: int) -> Iterator[int]:
-    yield from range(count)
-
-
-def _refuse_if_locked(refused: list[Verdict], now: dt.datetime) -> None:
-    last = longest_wait(refused)
-    if last is not None:
-        wait = last.retry_after(now)
-        metrics.otp_locked(last.limit.name)
-        raise LimitExceeded(
-            f"Too many codes were tried; try again in {max(1, wait // 60)} minute(s).",
-            code="otp_locked",
-            retry_after=wait,
-            limit=last.limit.name,
-        )
 
 
 def _check_password(password: str) -> None:

@@ -18,9 +18,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from prakerja.application.applicants import Applicants, ConcurrentUpdate, Written
+from prakerja.application.applicants import Applicants, Written
+from prakerja.application.retry import retry_on_conflict
 from prakerja.application.review_case import Case, TrailStep, trail_step
 from prakerja.clients.civil_registry import CivilRegistry
 from prakerja.clients.errors import ServiceError
@@ -287,11 +287,10 @@ class ReviewDesk:
         self, command: Callable[[], tuple[Review, tuple[Aggregate, ...]]], retries: int = 3
     ) -> ReviewWritten:
         """Get, call, save; a concurrent write means get again (and maybe be refused)."""
-        for _ in range(retries):
+
+        def attempt() -> ReviewWritten:
             review, changed = command()
-            try:
-                recordings = self.applicants.save(*changed)
-            except IntegrityError:
-                continue
+            recordings = self.applicants.save(*changed)
             return ReviewWritten(review.id, review.status.value, written_at(recordings))
-        raise ConcurrentUpdate("The case kept changing; try again.")
+
+        return retry_on_conflict(attempt, attempts=retries)

@@ -42,6 +42,7 @@ class Families:
     breaker_state: Gauge
     otp_locks: Counter
     rate_limited: Counter
+    loop_deaths: Counter
 
 
 @cache
@@ -96,6 +97,11 @@ def families() -> Families:
             "Requests refused by a rate limit (429), by limit",
             ["limit"],
         ),
+        loop_deaths=Counter(
+            "prakerja_loop_deaths",
+            "Background loops that died with an error (then restarted, or left stopped)",
+            ["loop"],
+        ),
     )
 
 
@@ -138,3 +144,7 @@ def otp_locked(limit: str) -> None:
 
 def rate_limited(limit: str) -> None:
     families().rate_limited.labels(bounded(limit)).inc()
+
+
+def loop_died(loop: str) -> None:
+    families().loop_deaths.labels(bounded(loop)).inc()

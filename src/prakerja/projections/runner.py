@@ -1,9 +1,10 @@
-"""Running the read models: one follower thread each, inside the service or on their own.
+"""The read models' loops: one follower each, inside the service or on their own.
 
-With no broker configured the service runs them among its pipeline loops; with one,
+With no broker configured the service runs them among its other loops; with one,
 ``prakerja projections run`` runs them as their own process. Either way, two copies
 of a follower cannot both write a batch (the position is guarded), so running a spare
-is safe. A read model that fails on an event stops alone; the others go on.
+is safe. A read model that fails on an event stops alone; the others go on. The loops
+are run by :mod:`prakerja.workers.supervisor`, like every other background loop.
 """
 
 from __future__ import annotations
@@ -44,13 +45,3 @@ def read_model_loops(container: Container) -> list[tuple[str, Loop]]:
         return lambda stop: follower.run(stop, idle)
 
     return [(f"read-model-{f.model.kind}", loop(f)) for f in read_model_followers(container)]
-
-
-def run_read_models(container: Container, stop: threading.Event) -> list[threading.Thread]:
-    """Start every read model's follower thread; they end when ``stop`` is set."""
-    threads = []
-    for name, loop in read_model_loops(container):
-        thread = threading.Thread(target=loop, args=(stop,), name=name, daemon=True)
-        thread.start()
-        threads.append(thread)
-    return threads

@@ -21,7 +21,7 @@ from prakerja.simulation.face import SimulatedFaceChecker
 from prakerja.verification.runner import DelayPolicy, StepRunner
 from prakerja.workers.actors import declare_actors
 from prakerja.workers.broker import build_broker
-from prakerja.workers.pipeline import build_services
+from prakerja.workers.verification import build_services
 
 settings = Settings()
 configure_logging(settings, "worker")

@@ -19,7 +19,7 @@ from prakerja.tracing import configure_tracing
 from prakerja.verification.runner import StepRunner
 from prakerja.workers.actors import declare_actors
 from prakerja.workers.broker import build_broker
-from prakerja.workers.pipeline import build_runner
+from prakerja.workers.verification import build_runner
 
 settings = Settings()
 configure_logging(settings, "worker")

@@ -13,7 +13,7 @@ _log = structlog.get_logger("prakerja.housekeeping")
 
 
 def delete_expired_photos(
-    photos: PhotoStore, stop: threading.Event, every: dt.timedelta = dt.timedelta(minutes=10)
+    stop: threading.Event, photos: PhotoStore, every: dt.timedelta = dt.timedelta(minutes=10)
 ) -> None:
     """Until ``stop``: delete photos whose retention has ended, then wait ``every``."""
     while not stop.is_set():

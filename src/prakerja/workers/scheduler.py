@@ -13,16 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, cast
+from functools import cache, partial
+from typing import Any
 
 import dramatiq
 import structlog
 
 from prakerja.application.programme import Clock, Programme
-from prakerja.bootstrap import Container
-from prakerja.clients.config import ClientConfig
+from prakerja.bootstrap import Container, client_configs
 from prakerja.clients.payments import HttpPaymentProvider, PaymentProvider
 from prakerja.clients.training import DEVELOPMENT_SECRET
 from prakerja.domain.errors import DomainError
@@ -37,9 +35,9 @@ from prakerja.workers.payments import (
     ProgrammeLedger,
     declare_payment_actor,
 )
+from prakerja.workers.supervisor import Loop, Supervisor
 
 _log = structlog.get_logger("prakerja.scheduler")
-_BUILD_LOCK = threading.Lock()
 
 
 class Scheduler:
@@ -98,57 +96,31 @@ def build_programme(container: Container, clock: Clock | None = None) -> Program
 
 
 def programme_of(container: Container) -> Programme:
-    """The container's programme service, built once (tests may put their own in first)."""
-    with _BUILD_LOCK:
-        programme = container.extras.get("programme")
-        if not isinstance(programme, Programme):
-            programme = build_programme(container)
-            container.extras["programme"] = programme
-        return programme
+    """The container's programme service (routes and commands that take the container)."""
+    return container.programme
 
 
 def provider_of(container: Container) -> PaymentProvider:
-    """The container's payment-provider client, built once (tests may put their own in first)."""
-    with _BUILD_LOCK:
-        provider = container.extras.get("payment_provider")
-        if provider is None:
-            provider = payment_provider(container.settings)
-            container.extras["payment_provider"] = provider
-        return cast(PaymentProvider, provider)
+    """The container's payment-provider client."""
+    return container.payment_provider
 
 
 def payment_provider(settings: Settings) -> HttpPaymentProvider:
-    urls = settings.services
-    return HttpPaymentProvider(
-        ClientConfig(
-            base_url=urls.payments,
-            connect_timeout_s=urls.connect_timeout_s,
-            read_timeout_s=urls.read_timeout_s,
-            retry_attempts=urls.retry_attempts,
-            breaker_failure_threshold=urls.breaker_failure_threshold,
-            breaker_reset_s=urls.breaker_reset_s,
-        )
-    )
+    """A payment-provider client of its own, configured as the container's is."""
+    return HttpPaymentProvider(client_configs(settings).payments)
 
 
-@dataclass
-class ProgrammeLoops:
-    """The scheduler, the ledger follower, the payment enqueuer and the payment workers."""
-
-    threads: list[threading.Thread] = field(default_factory=list)
-    workers: list[dramatiq.Worker] = field(default_factory=list)
-
-
-def start_programme(
-    container: Container, broker: dramatiq.Broker, stop: threading.Event, *, in_memory_broker: bool
-) -> ProgrammeLoops:
-    """Start the programme's background work in this process (needs PostgreSQL)."""
+def programme_loops(
+    container: Container, broker: dramatiq.Broker, *, in_memory_broker: bool
+) -> tuple[list[Loop], list[dramatiq.Worker]]:
+    """The programme's background work: the ledger follower, the payment enqueuer and
+    the scheduler, with the payment workers when ``broker`` is this process's own."""
     assert container.pool is not None, "the programme's background work needs PostgreSQL"
     refuse_development_secrets(container.settings)
     settings = container.settings.programme
-    programme = programme_of(container)
+    programme = container.programme
     runner = cache(
-        lambda: PaymentRunner(container.applicants, provider_of(container), programme.clock)
+        lambda: PaymentRunner(container.applicants, container.payment_provider, programme.clock)
     )
     actor = declare_payment_actor(
         broker,
@@ -169,26 +141,27 @@ def start_programme(
         container.applicants, container.pool, ProgrammeLedger(container.applicants)
     )
     scheduler = Scheduler(programme)
-    loops = ProgrammeLoops(
-        workers=[
-            dramatiq.Worker(
-                broker, queues={PAYMENTS_QUEUE}, worker_threads=settings.payment_worker_threads
-            )
-        ]
-    )
-    runs: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
-        ("programme-ledger", ledger.run, (stop,)),
-        ("payment-enqueuer", enqueuer.run, (stop,)),
-        ("scheduler", scheduler.run, (stop, settings.scheduler_interval_s)),
+    workers = [
+        dramatiq.Worker(
+            broker, queues={PAYMENTS_QUEUE}, worker_threads=settings.payment_worker_threads
+        )
     ]
-    for worker in loops.workers:
-        worker.start()
-    for name, loop, args in runs:
-        thread = threading.Thread(target=loop, args=args, name=name, daemon=True)
-        thread.start()
-        loops.threads.append(thread)
-    _log.info("programme scheduler and payments running")
-    return loops
+    loops = [
+        Loop("programme-ledger", ledger.run, restart=False),
+        Loop("payment-enqueuer", enqueuer.run),
+        Loop("scheduler", partial(scheduler.run, interval_s=settings.scheduler_interval_s)),
+    ]
+    return loops, workers
+
+
+def start_programme(
+    container: Container, broker: dramatiq.Broker, stop: threading.Event, *, in_memory_broker: bool
+) -> Supervisor:
+    """Only the programme's background work, started in this process (needs PostgreSQL)."""
+    loops, workers = programme_loops(container, broker, in_memory_broker=in_memory_broker)
+    supervisor = Supervisor(loops, workers, stop=stop)
+    supervisor.start()
+    return supervisor
 
 
 def sender(actor: dramatiq.Actor[..., None]) -> Callable[[Any, str, int], None]:

@@ -14,11 +14,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from prakerja.application.applicants import Applicants, ConcurrentUpdate
+from prakerja.application.applicants import Applicants
 from prakerja.application.programme.records import Clock
+from prakerja.application.retry import retry_on_conflict
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.errors import NotFound
 
@@ -58,16 +57,11 @@ class ProgrammeStore:
 
     def _retrying(self, attempt: Callable[[], T], attempts: int | None = None) -> T:
         """Run ``attempt``; when its save loses an optimistic-concurrency race, again."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(IntegrityError),
-            stop=stop_after_attempt(attempts or self.retries),
-            wait=wait_random(0, 0.02),
-            reraise=True,
+        return retry_on_conflict(
+            attempt,
+            attempts=attempts or self.retries,
+            gave_up="Others kept changing the same records; try again.",
         )
-        try:
-            return retrying(attempt)
-        except IntegrityError:
-            raise ConcurrentUpdate("Others kept changing the same records; try again.") from None
 
     def _find(
         self, aggregate_id: UUID, kind: type[A], repository: Repository[UUID] | None = None
