@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -12,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from prakerja.api.app import create_app
 from prakerja.bootstrap import Container
+from prakerja.metrics import families as families_module
 from prakerja.settings import LimitSettings, Mode, Settings
 from tests.helpers import register
 
@@ -139,3 +142,34 @@ def test_an_unreadable_database_says_so_and_the_scrape_still_answers(
         with pg_container.pool.connection() as conn:
             conn.execute("ALTER TABLE work_items_away RENAME TO work_items")
     assert value(samples, "prakerja_state_up") == 0
+
+
+def test_threads_counting_at_once_in_a_fresh_process_register_each_family_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = families_module.families()
+    calls: list[int] = []
+    start = threading.Barrier(8)
+
+    def slow_registration() -> families_module.Families:
+        calls.append(1)
+        time.sleep(0.05)  # two threads inside at once would register twice
+        return built
+
+    monkeypatch.setattr(families_module, "_built", None)
+    monkeypatch.setattr(families_module, "_registered", slow_registration)
+    errors: list[BaseException] = []
+
+    def first_count() -> None:
+        start.wait()
+        try:
+            assert families_module.families() is built
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_count) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(calls) == 1

@@ -12,8 +12,8 @@ service, a reason code, a class name. :func:`bounded` turns anything else into `
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,8 +45,23 @@ class Families:
     loop_deaths: Counter
 
 
-@cache
+_building = threading.Lock()
+_built: Families | None = None
+
+
 def families() -> Families:
+    """The process's metric families, registered once. Threads of a fresh process that
+    count their first events at the same moment must not register them twice (the
+    registry refuses the second, and the write that counted would fail)."""
+    global _built
+    if _built is None:
+        with _building:
+            if _built is None:
+                _built = _registered()
+    return _built
+
+
+def _registered() -> Families:
     from prometheus_client import Counter, Gauge, Histogram
 
     return Families(
