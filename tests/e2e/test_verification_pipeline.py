@@ -136,10 +136,12 @@ def test_transient_faults_and_a_registry_outage_reject_nobody(
     assert_final_states(crowd, journeys)
     assert_no_duplicate_decisions(database)
     with psycopg.connect(database.conninfo) as conn:
-        delayed = conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM prakerja_events WHERE topic LIKE %s", ("%VerificationDelayed",)
         ).fetchone()
-    print(f"VerificationDelayed events: {delayed}")
+    # Retries last a few seconds, the outage thirty: calls made during it run out of
+    # retries and must be recorded as delays (and, above, still end as warranted).
+    assert row is not None and row[0] > 0, "the outage delayed no verification"
 
 
 def test_a_worker_killed_midway_loses_nothing_and_duplicates_nothing(
