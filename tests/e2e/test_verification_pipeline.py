@@ -152,16 +152,43 @@ def test_a_worker_killed_midway_loses_nothing_and_duplicates_nothing(
 ) -> None:
     crowd = people(simulators, 1000)
     processes.start_all()
+    at_kill: dict[str, int] = {}
 
-    def kill_and_restart() -> None:
-        time.sleep(6)
+    def kill_midway_and_restart() -> None:
+        """Kill the worker once it has recorded KILL_AFTER decisions, work still queued."""
+        deadline = time.monotonic() + 120
+        while (decided := decisions_recorded(database)) < KILL_AFTER:
+            if time.monotonic() > deadline:
+                return  # at_kill stays empty: the assertion below says why
+            time.sleep(0.1)
         processes.kill("worker")
-        time.sleep(2)
+        at_kill.update(decided=decided, pending=pending_work(database))
         processes.start("worker", "worker", "--processes", "1")
 
-    chaos = threading.Thread(target=kill_and_restart)
+    chaos = threading.Thread(target=kill_midway_and_restart)
     chaos.start()
     journeys = drive(processes, simulators, crowd, wait_s=300)
     chaos.join()
+    assert at_kill, f"the worker never recorded {KILL_AFTER} decisions"
+    assert at_kill["pending"] > 0, f"the worker was killed with no work left: {at_kill}"
     assert_final_states(crowd, journeys)
     assert_no_duplicate_decisions(database)
+
+
+KILL_AFTER = 300  # decisions, out of several thousand for the crowd
+
+
+def decisions_recorded(database: DatabaseAddress) -> int:
+    with psycopg.connect(database.conninfo) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM prakerja_events"
+            " WHERE regexp_replace(topic, '^.*[.]', '') = ANY(%s)",
+            (list(DECISIONS),),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def pending_work(database: DatabaseAddress) -> int:
+    with psycopg.connect(database.conninfo) as conn:
+        row = conn.execute("SELECT count(*) FROM work_items").fetchone()
+    return int(row[0]) if row else 0
