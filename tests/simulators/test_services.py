@@ -363,11 +363,13 @@ def test_reading_messages_can_wait_for_the_first_one(
     )
     sender.start()
     began = time.monotonic()
-    waited = http.get(url, params={"to": to, "wait": 5}).json()
+    waited = http.get(url, params={"to": to, "wait": 60}, timeout=90).json()
     sender.join()
 
     assert [m["text"] for m in waited["messages"]] == ["late"]
-    assert time.monotonic() - began < 4
+    # Answered when the message came (0.3 s), not when the wait ran out: the margin
+    # is wide enough for any load, this is not a speed limit.
+    assert time.monotonic() - began < 30
     nobody = http.get(url, params={"to": "0812 3456 7004", "wait": 0.2}).json()
     assert nobody == {"messages": []}
     too_long = http.get(url, params={"to": to, "wait": 121})
