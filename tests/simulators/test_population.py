@@ -82,6 +82,7 @@ def test_ages_follow_the_minor_flag(sample: list[Person]) -> None:
 def test_people_live_in_all_34_provinces_weighted_by_population(sample: list[Person]) -> None:
     provinces = Counter(p.province_code for p in sample)
 
+    assert len(provinces) == 34
     assert set(provinces) == set(PROVINCES_2020)
     assert provinces.most_common(1)[0][0] == "32"  # Jawa Barat
     assert provinces["32"] > 10 * provinces["65"]  # Kalimantan Utara
