@@ -83,7 +83,7 @@ def reset_logging() -> None:
     structlog.reset_defaults()
 
 
-def wait_until(condition: Callable[[], T], what: str, timeout_s: float = 30.0) -> T:
+def wait_until(condition: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
     """Poll ``condition`` until it returns something true, and return that; fail saying
     ``what`` was awaited if ``timeout_s`` passes first. A test waits for a state, never
     for a fixed time: a sleep is too long on a quiet machine and too short on a busy one."""
