@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from typing import Any
 
 import psycopg
 import pytest
@@ -157,12 +158,14 @@ def test_a_worker_killed_midway_loses_nothing_and_duplicates_nothing(
     def kill_midway_and_restart() -> None:
         """Kill the worker once it has recorded KILL_AFTER decisions, work still queued."""
         deadline = time.monotonic() + 120
-        while (decided := decisions_recorded(database)) < KILL_AFTER:
-            if time.monotonic() > deadline:
-                return  # at_kill stays empty: the assertion below says why
-            time.sleep(0.1)
-        processes.kill("worker")
-        at_kill.update(decided=decided, pending=pending_work(database))
+        # One session for the watch: a busy server may refuse new ones.
+        with psycopg.connect(database.conninfo, autocommit=True) as watch:
+            while (decided := decisions_recorded(watch)) < KILL_AFTER:
+                if time.monotonic() > deadline:
+                    return  # at_kill stays empty: the assertion below says why
+                time.sleep(0.1)
+            processes.kill("worker")
+            at_kill.update(decided=decided, pending=pending_work(watch))
         processes.start("worker", "worker", "--processes", "1")
 
     chaos = threading.Thread(target=kill_midway_and_restart)
@@ -178,17 +181,14 @@ def test_a_worker_killed_midway_loses_nothing_and_duplicates_nothing(
 KILL_AFTER = 300  # decisions, out of several thousand for the crowd
 
 
-def decisions_recorded(database: DatabaseAddress) -> int:
-    with psycopg.connect(database.conninfo) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM prakerja_events"
-            " WHERE regexp_replace(topic, '^.*[.]', '') = ANY(%s)",
-            (list(DECISIONS),),
-        ).fetchone()
+def decisions_recorded(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM prakerja_events WHERE regexp_replace(topic, '^.*[.]', '') = ANY(%s)",
+        (list(DECISIONS),),
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
-def pending_work(database: DatabaseAddress) -> int:
-    with psycopg.connect(database.conninfo) as conn:
-        row = conn.execute("SELECT count(*) FROM work_items").fetchone()
+def pending_work(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM work_items").fetchone()
     return int(row[0]) if row else 0
