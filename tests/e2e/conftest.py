@@ -16,6 +16,7 @@ from prakerja.db.server import DatabaseAddress
 from prakerja.simulators.config import SimulatorConfig
 from prakerja.simulators.server import RunningSimulators, start_in_background
 from tests.e2e.processes import Processes
+from tests.simulator_fixtures import STARTUP_S
 
 POPULATION = SimulatorConfig(seed=2020, population_size=5000)
 
@@ -88,7 +89,7 @@ def broker_url(
 
 @pytest.fixture
 def simulators() -> Iterator[RunningSimulators]:
-    with start_in_background(POPULATION) as running:
+    with start_in_background(POPULATION, timeout_s=STARTUP_S) as running:
         yield running
 
 

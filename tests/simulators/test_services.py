@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar.testing import TestClient
+from tests.simulator_fixtures import STARTUP_S
 
 from prakerja.simulators import (
     EducationLevel,
@@ -156,7 +157,7 @@ def test_photos_come_from_the_configured_folder_deterministically(tmp_path: Path
         (tmp_path / f"face_{n}.jpg").write_bytes(f"jpeg {n}".encode())
     (tmp_path / "notes.txt").write_text("not a photo")
     config = SimulatorConfig(population_size=50, as_of=AS_OF, photos_dir=tmp_path)
-    with start_in_background(config) as sims, httpx.Client() as http:
+    with start_in_background(config, timeout_s=STARTUP_S) as sims, httpx.Client() as http:
         people = list(sims.population)[:12]
         first = [http.get(f"{sims.urls.dukcapil}/photos/{p.photo_ref}") for p in people]
         again = [http.get(f"{sims.urls.dukcapil}/photos/{p.photo_ref}") for p in people]
