@@ -42,6 +42,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"PostgreSQL {version // 10000}.{version % 10000}: PRAKERJA_TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the long scenarios (marked ``slow``) go first.
+
+    ``make test`` hands tests out one at a time (``--maxschedchunk 1``): started first,
+    the few minute-long end-to-end runs spread over the workers while the many short
+    tests fill in around them, instead of one worker finishing with a queue of them.
+    A serial run keeps the files' order. The sort is stable, so every worker collects
+    the same order, as xdist requires.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def staff_accounts() -> dict[str, StaffAccount]:
     hashed = Passwords(FAST_HASHING).hash(STAFF_PASSWORD)
     accounts = {
