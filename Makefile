@@ -29,8 +29,8 @@ test: install
 	$(BIN)/python -m pytest -n auto --dist load --maxschedchunk 1
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 clean:
