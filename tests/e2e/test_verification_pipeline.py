@@ -20,7 +20,13 @@ from prakerja.simulators.person import Person
 from prakerja.simulators.server import RunningSimulators
 from tests.e2e.processes import Processes
 
-pytestmark = [pytest.mark.postgres, pytest.mark.broker, pytest.mark.slow]
+# Minutes each; twice the suite's default timeout, as they share the machine with others.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.broker,
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+]
 
 DECISIONS = (
     "NikValidated",
