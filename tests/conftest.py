@@ -21,7 +21,7 @@ from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords
 from prakerja.settings import Settings, StaffAccount, StaffRole
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
 
 pytest_plugins = ["tests.simulator_fixtures"]
 
@@ -96,7 +96,7 @@ def migrated(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
     address = _created(postgres_server, f"prakerja_tpl_{uuid.uuid4().hex[:12]}")
     upgrade(address)
     yield address
-    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+    with admin_session(postgres_server) as admin:
         admin.execute(f'DROP DATABASE "{address.dbname}" WITH (FORCE)')
 
 
@@ -110,13 +110,13 @@ def database(
         postgres_server, f"prakerja_test_{uuid.uuid4().hex[:12]}", template=migrated.dbname
     )
     yield address
-    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+    with admin_session(postgres_server) as admin:
         admin.execute(f'DROP DATABASE "{address.dbname}" WITH (FORCE)')
 
 
 def _created(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
     suffix = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         for attempt in range(50):
             try:
                 admin.execute(f'CREATE DATABASE "{name}"{suffix}')

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from litestar.testing import TestClient
 
 from prakerja.application.applicants import Applicants
+from prakerja.db.server import DatabaseAddress
 from prakerja.settings import PasswordHashing
 
 T = TypeVar("T")
@@ -93,3 +95,16 @@ def wait_until(condition: Callable[[], T | None], what: str, timeout_s: float = 
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         time.sleep(0.02)
     return found
+
+
+def admin_session(server: DatabaseAddress, wait_s: float = 60.0) -> psycopg.Connection[Any]:
+    """A session for creating and dropping databases. When the server has no connection
+    left (other tests' services hold them, on every core), wait for one, for a while."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return psycopg.connect(server.conninfo, autocommit=True)
+        except psycopg.OperationalError as error:
+            if "too many clients" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -29,7 +29,7 @@ from prakerja.security.keys import new_cipher_key
 from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
 from tests.projections.population import Person, Population
 
 PEOPLE = 48
@@ -58,7 +58,7 @@ class Template:
 
 def _create(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
     suffix = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         for attempt in range(50):
             try:
                 admin.execute(f'CREATE DATABASE "{name}"{suffix}')
@@ -77,7 +77,7 @@ def _create(server: DatabaseAddress, name: str, template: str | None = None) -> 
 
 
 def _drop(server: DatabaseAddress, name: str) -> None:
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
