@@ -23,12 +23,14 @@ run: install
 	$(BIN)/prakerja migrate
 	$(BIN)/prakerja up
 
+# On every core (pytest-xdist): each worker has its own databases, ports, folders and
+# broker virtual host; tests are handed out one at a time, the long scenarios first.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist load --maxschedchunk 1
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 clean:

@@ -21,7 +21,7 @@ from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords
 from prakerja.settings import Settings, StaffAccount, StaffRole
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
 
 pytest_plugins = ["tests.simulator_fixtures"]
 
@@ -40,6 +40,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     except psycopg.Error as error:
         return f"PostgreSQL: PRAKERJA_TEST_DATABASE_URL unreachable ({type(error).__name__})"
     return f"PostgreSQL {version // 10000}.{version % 10000}: PRAKERJA_TEST_DATABASE_URL"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the long scenarios (marked ``slow``) go first.
+
+    ``make test`` hands tests out one at a time (``--maxschedchunk 1``): started first,
+    the few minute-long end-to-end runs spread over the workers while the many short
+    tests fill in around them, instead of one worker finishing with a queue of them.
+    A serial run keeps the files' order. The sort is stable, so every worker collects
+    the same order, as xdist requires.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def staff_accounts() -> dict[str, StaffAccount]:
@@ -83,7 +96,7 @@ def migrated(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
     address = _created(postgres_server, f"prakerja_tpl_{uuid.uuid4().hex[:12]}")
     upgrade(address)
     yield address
-    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+    with admin_session(postgres_server) as admin:
         admin.execute(f'DROP DATABASE "{address.dbname}" WITH (FORCE)')
 
 
@@ -97,13 +110,13 @@ def database(
         postgres_server, f"prakerja_test_{uuid.uuid4().hex[:12]}", template=migrated.dbname
     )
     yield address
-    with psycopg.connect(postgres_server.conninfo, autocommit=True) as admin:
+    with admin_session(postgres_server) as admin:
         admin.execute(f'DROP DATABASE "{address.dbname}" WITH (FORCE)')
 
 
 def _created(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
     suffix = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         for attempt in range(50):
             try:
                 admin.execute(f'CREATE DATABASE "{name}"{suffix}')

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from litestar.testing import TestClient
 
 from prakerja.application.applicants import Applicants
+from prakerja.db.server import DatabaseAddress
 from prakerja.settings import PasswordHashing
+
+T = TypeVar("T")
 
 FAST_HASHING = PasswordHashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
 STAFF_PASSWORD = "staff-password-1"
@@ -77,3 +83,28 @@ def reset_logging() -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     structlog.reset_defaults()
+
+
+def wait_until(condition: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
+    """Poll ``condition`` until it returns something true, and return that; fail saying
+    ``what`` was awaited if ``timeout_s`` passes first. A test waits for a state, never
+    for a fixed time: a sleep is too long on a quiet machine and too short on a busy one."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(0.02)
+    return found
+
+
+def admin_session(server: DatabaseAddress, wait_s: float = 60.0) -> psycopg.Connection[Any]:
+    """A session for creating and dropping databases. When the server has no connection
+    left (other tests' services hold them, on every core), wait for one, for a while."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return psycopg.connect(server.conninfo, autocommit=True)
+        except psycopg.OperationalError as error:
+            if "too many clients" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

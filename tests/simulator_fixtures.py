@@ -17,12 +17,15 @@ from prakerja.simulators import (
 )
 
 AS_OF = dt.date(2020, 4, 11)
+# How long the simulators may take to start: ten times what they need on a quiet
+# machine, for a loaded one (the suite runs on every core).
+STARTUP_S = 30.0
 
 
 @pytest.fixture(scope="module")
 def simulators() -> Iterator[RunningSimulators]:
     config = SimulatorConfig(seed=2020, population_size=5_000, as_of=AS_OF)
-    with start_in_background(config) as running:
+    with start_in_background(config, timeout_s=STARTUP_S) as running:
         yield running
 
 

@@ -52,7 +52,8 @@ class World:
 def world(client: TestClient[Any], container: Container) -> World:
     owner, owner_headers = verified_email(client, container.applicants, "owner@example.com")
     _, other_headers = verified_email(client, container.applicants, "other@example.com")
-    assert client.put(f"/v1/applicants/{owner}/identity", json=IDENTITY, headers=owner_headers)
+    identity = client.put(f"/v1/applicants/{owner}/identity", json=IDENTITY, headers=owner_headers)
+    assert identity.status_code == 202, identity.text
     headers = {"anonymous": {}, "applicant": owner_headers, "other applicant": other_headers}
     headers.update({role: staff_headers(client, name) for role, name in STAFF.items()})
     return World(client, container, owner, headers)

@@ -107,7 +107,12 @@ def test_rejected_identity_shows_reason_in_both_languages_and_can_be_corrected(
     client: TestClient[Any], container: Container
 ) -> None:
     applicant_id, headers = verified_email(client, container.applicants)
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers
+        ).status_code
+        == 202
+    )
     applicant = container.applicants.get(applicant_id)
     applicant.record_identity_check(
         1,
@@ -140,7 +145,12 @@ def test_selfie_upload_limits(client: TestClient[Any], container: Container) -> 
     url = f"/v1/applicants/{applicant_id}/selfie"
     early = client.put(url, files={"data": ("s.jpg", jpeg(), "image/jpeg")}, headers=headers)
     assert_problem(early, 409, "identity_not_submitted")
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers
+        ).status_code
+        == 202
+    )
     ok = client.put(url, files={"data": ("s.jpg", jpeg(), "image/jpeg")}, headers=headers)
     assert ok.status_code == 202, ok.text
     text = client.put(
@@ -166,7 +176,12 @@ def test_a_selfie_form_without_its_file_is_a_400_problem(
     client: TestClient[Any], container: Container
 ) -> None:
     applicant_id, headers = verified_email(client, container.applicants)
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers
+        ).status_code
+        == 202
+    )
     url = f"/v1/applicants/{applicant_id}/selfie"
     for form in (
         {"data": (None, b"not a file")},  # a plain field, not a file
@@ -229,7 +244,12 @@ def test_history_and_state_as_of(client: TestClient[Any], container: Container) 
     time.sleep(0.01)
     between = dt.datetime.now(dt.UTC)
     time.sleep(0.01)
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=headers
+        ).status_code
+        == 202
+    )
     auditor = staff_headers(client, "agus")
     history = client.get(f"/v1/applicants/{applicant_id}/history", headers=auditor).json()
     events = history["events"]

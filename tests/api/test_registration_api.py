@@ -24,9 +24,12 @@ def test_register_returns_a_token_for_the_own_case(client: TestClient[Any]) -> N
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "action_required"
-    assert body["next_actions"] == ["verify_email", "submit_identity", "upload_selfie"] or (
-        "verify_email" in body["next_actions"]
-    )
+    assert body["next_actions"] == [
+        "verify_email",
+        "submit_identity",
+        "upload_selfie",
+        "verify_phone",
+    ]
     assert body["stages"][0] == {**body["stages"][0], "stage": "email", "status": "pending"}
 
 

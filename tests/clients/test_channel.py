@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -92,13 +93,30 @@ def test_a_success_sends_the_message_once(gateway: Callable[..., HttpSmsGateway]
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_transient_statuses_are_retried_with_capped_backoff(
-    gateway: Callable[..., HttpSmsGateway], sleeps: Sleeps, status: int
+    gateway: Callable[..., HttpSmsGateway],
+    sleeps: Sleeps,
+    status: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    script = Script(httpx.Response(status), httpx.Response(status), OK)
+    """Full jitter below a bound that doubles from backoff_base_s (0.1 s) up to
+    backoff_max_s (0.25 s here, so that the cap is reached within five retries)."""
+    bounds = [0.1, 0.2, 0.25, 0.25, 0.25]
+    changes = {"retry_attempts": 5, "backoff_max_s": 0.25, "breaker_failure_threshold": 10}
 
-    assert _send(gateway(script)) == SmsReceipt("sms_1")
-    assert len(script.requests) == 3
-    assert len(sleeps) == 2 and all(0 <= s <= 2.0 for s in sleeps)
+    def five_faults_then_ok() -> Script:
+        return Script(*[httpx.Response(status)] * 5, OK)
+
+    script = five_faults_then_ok()
+    assert _send(gateway(script, **changes)) == SmsReceipt("sms_1")
+    assert len(script.requests) == 6
+    assert len(sleeps) == 5
+    assert all(0 <= s <= bound for s, bound in zip(sleeps, bounds, strict=True)), sleeps
+
+    # With the jitter drawn at its top, each wait is exactly its bound.
+    sleeps.clear()
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    assert _send(gateway(five_faults_then_ok(), **changes)) == SmsReceipt("sms_1")
+    assert sleeps == pytest.approx(bounds)
 
 
 @pytest.mark.parametrize(

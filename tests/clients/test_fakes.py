@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 
 import pytest
 
@@ -51,14 +52,40 @@ def _claim(**changes: object) -> IdentityClaim:
     return IdentityClaim(**fields)  # type: ignore[arg-type]
 
 
-def test_the_fakes_satisfy_the_ports() -> None:
-    registry: CivilRegistry = FakeCivilRegistry(today=dt.date(2020, 4, 11))
-    education: EducationRegistry = FakeEducationRegistry()
-    exclusions: ExclusionRegistry = FakeExclusionRegistry()
-    sms: SmsGateway = FakeSmsGateway()
-    email: EmailService = FakeEmailService()
+def _port_methods(port: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(port).items()
+        if callable(member) and not name.startswith("_")
+    }
 
-    assert all((registry, education, exclusions, sms, email))
+
+def test_the_fakes_satisfy_the_ports() -> None:
+    """Every method of the port exists on the fake, taking the same parameters.
+
+    The protocols are not runtime-checkable, so the check reads the signatures: a fake
+    that drops a method or renames a parameter would otherwise pass until a worker's
+    test happened to call it.
+    """
+    pairs: list[tuple[type, object]] = [
+        (CivilRegistry, FakeCivilRegistry(today=dt.date(2020, 4, 11))),
+        (EducationRegistry, FakeEducationRegistry()),
+        (ExclusionRegistry, FakeExclusionRegistry()),
+        (SmsGateway, FakeSmsGateway()),
+        (EmailService, FakeEmailService()),
+    ]
+    for port, fake in pairs:
+        methods = _port_methods(port)
+        assert methods, port
+        for name, signature in methods.items():
+            implementation = getattr(fake, name, None)
+            assert callable(implementation), f"{type(fake).__name__} lacks {name}"
+            wanted = [(p.name, p.kind) for p in signature.parameters.values() if p.name != "self"]
+            parameters = list(inspect.signature(implementation).parameters.values())
+            given = [(p.name, p.kind) for p in parameters]
+            assert given[: len(wanted)] == wanted, (type(fake).__name__, name)
+            extra = parameters[len(wanted) :]  # only optional ones, so callers need not know
+            assert all(p.default is not inspect.Parameter.empty for p in extra), name
 
 
 def test_the_registry_fake_matches_like_dukcapil() -> None:

@@ -193,7 +193,7 @@ def test_retries_ride_out_a_50_percent_error_rate(
 def test_a_hanging_service_times_out_as_a_transient_fault(
     simulators: RunningSimulators, admin: SimulatorAdmin, find: Find
 ) -> None:
-    admin.set_faults("exclusions", FaultConfig(timeout_rate=1.0, hang_s=1.0))
+    admin.set_faults("exclusions", FaultConfig(timeout_rate=1.0, hang_s=5.0))
     person = find(lambda p: p.index == 0)
     config = _config(simulators.urls.exclusions, read_timeout_s=0.2, retry_attempts=1)
     with HttpExclusionRegistry(config) as exclusions:
@@ -202,7 +202,8 @@ def test_a_hanging_service_times_out_as_a_transient_fault(
             exclusions.check_exclusions(Nik.parse(person.nik), person.kk_number)
 
     assert raised.value.detail == "ReadTimeout"
-    assert 0.4 <= time.perf_counter() - started < 1.0
+    # Two reads of 0.2 s each, not the 5 s hang (a wide margin: not a speed limit).
+    assert 0.4 <= time.perf_counter() - started < 3.0
 
 
 def test_an_outage_opens_the_breaker_which_closes_after_it(

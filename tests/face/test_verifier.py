@@ -17,6 +17,7 @@ from prakerja.face import (
     advice_for,
 )
 from prakerja.face.measure import measure, registry_photo
+from prakerja.face.quality import Reason
 from tests.face.photos import encode
 
 
@@ -149,7 +150,11 @@ def test_a_reference_without_a_face_is_raised(verifier: FaceVerifier, selfie: by
 def test_a_bad_selfie_never_reads_the_reference(verifier: FaceVerifier) -> None:
     verdict = verifier.verify(b"not a photo", b"not a photo either")
 
+    # Read, the reference would have raised ReferencePhotoUnusable; past the selfie's
+    # decoding, its detection would have been timed.
     assert verdict.outcome == "failed"
+    assert [f.code for f in verdict.findings] == [Reason.UNREADABLE_IMAGE]
+    assert verdict.timings_ms["detect"] == 0.0
 
 
 def test_importing_the_package_loads_no_face_model() -> None:

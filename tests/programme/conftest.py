@@ -33,6 +33,7 @@ from prakerja.simulators import FaultConfig, RunningSimulators, SimulatorConfig,
 from prakerja.simulators.config import PaymentBehaviour
 from prakerja.workers.scheduler import build_programme
 from tests.api.documented import DocumentedClient
+from tests.simulator_fixtures import STARTUP_S
 
 START = dt.datetime(2020, 4, 11, 1, 0, tzinfo=dt.UTC)
 PROVINCES = ("32", "33", "35", "31", "94")
@@ -144,7 +145,7 @@ def api(container: Container, programme: Programme) -> Iterator[TestClient[Any]]
 @pytest.fixture
 def payment_service() -> Iterator[RunningSimulators]:
     """The simulators on free ports (the payment provider among them), fresh for each test."""
-    with start_in_background(SimulatorConfig(population_size=20)) as running:
+    with start_in_background(SimulatorConfig(population_size=20), timeout_s=STARTUP_S) as running:
         yield running
 
 

@@ -105,6 +105,7 @@ def check_the_draw_reruns(programme: Programme, priority_ids: set[UUID], quota: 
     assert again.selected_sha256 == record.recorded["selected_sha256"]
 
 
+@pytest.mark.slow
 def test_ten_thousand_applicants_give_exactly_2000_sks_with_all_300_priority(
     programme: Programme, clock: SimulatedClock
 ) -> None:

@@ -73,7 +73,9 @@ def test_quota_and_province_caps_are_never_exceeded() -> None:
 
 def test_fewer_candidates_than_the_quota_are_all_selected() -> None:
     pool = candidates(7)
-    assert len(draw(pool, seed=SEED, quota=10).selected) == 7
+    selected = draw(pool, seed=SEED, quota=10).selected
+    assert len(selected) == 7
+    assert set(selected) == {c.applicant_id for c in pool}
 
 
 def test_lower_ranks_are_taken_before_higher_ones() -> None:

@@ -28,7 +28,7 @@ from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
 from prakerja.workers.loops import Part, supervise
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
 from tests.projections.population import Person, Population
 
 PEOPLE = 48
@@ -57,7 +57,7 @@ class Template:
 
 def _create(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
     suffix = f' TEMPLATE "{template}"' if template else ""
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         for attempt in range(50):
             try:
                 admin.execute(f'CREATE DATABASE "{name}"{suffix}')
@@ -76,7 +76,7 @@ def _create(server: DatabaseAddress, name: str, template: str | None = None) -> 
 
 
 def _drop(server: DatabaseAddress, name: str) -> None:
-    with psycopg.connect(server.conninfo, autocommit=True) as admin:
+    with admin_session(server) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.live import ReadModelFollower, event_table, wait_for
 from prakerja.projections.rebuild import Rebuild, Rebuilt
 from tests.api.documented import DocumentedClient
-from tests.helpers import staff_headers
+from tests.helpers import staff_headers, wait_until
 from tests.projections.conftest import Running
 from tests.projections.population import Population
 
@@ -102,12 +101,16 @@ def test_rebuild_while_writes_arrive_matches_a_fresh_build_and_readers_never_fai
     populated: Container, running: Running
 ) -> None:
     readers, writers = Readers(populated), Writers(populated)
+    before = last_event(populated)
     readers.start()
     writers.start()
-    time.sleep(0.5)
+    # Start rebuilding once writes are arriving and readers are reading ...
+    wait_until(lambda: last_event(populated) > before and readers.statuses, "writes and reads")
     started_at = last_event(populated)
     rebuilt = {kind: rebuild(populated, kind, page_size=40) for kind in SNAPSHOTS}
-    time.sleep(0.3)
+    # ... and stop writing only once more has been written after the last rebuild ended.
+    rebuilt_upto = max(done.position for done in rebuilt.values())
+    wait_until(lambda: last_event(populated) > rebuilt_upto, "writes after the rebuilds")
     writers.stop.set()
     writers.join(30)
     last = last_event(populated)

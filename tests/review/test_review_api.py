@@ -133,7 +133,12 @@ def test_a_dispute_confirmed_by_one_reviewer_stays_rejected(
 ) -> None:
     applicant_id, applicant = verified_email(client, container.applicants)
     typo = {**IDENTITY, "mother_maiden_name": "Sri Wahyu"}
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=typo, headers=applicant)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=typo, headers=applicant
+        ).status_code
+        == 202
+    )
     run_all(runner_for(container), applicant_id)
     case = f"/v1/applicants/{applicant_id}"
     assert client.get(f"{case}/status", headers=applicant).json()["stages"][1]["status"] == "failed"
@@ -190,7 +195,12 @@ def test_an_accepted_identity_dispute_claims_the_nik_again(
 ) -> None:
     applicant_id, applicant = verified_email(client, container.applicants)
     typo = {**IDENTITY, "full_name": "Siti Aminah Binti Usman"}
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=typo, headers=applicant)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=typo, headers=applicant
+        ).status_code
+        == 202
+    )
     run_all(runner_for(container), applicant_id)
     client.post(
         f"/v1/applicants/{applicant_id}/disputes",
@@ -269,7 +279,12 @@ def test_repeated_delays_are_flagged_and_a_recovered_case_makes_the_review_stale
     client: TestClient[Any], container: Container
 ) -> None:
     applicant_id, applicant = verified_email(client, container.applicants)
-    client.put(f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=applicant)
+    assert (
+        client.put(
+            f"/v1/applicants/{applicant_id}/identity", json=IDENTITY, headers=applicant
+        ).status_code
+        == 202
+    )
     education = FakeEducationRegistry()
     runner = runner_for(container, education=education)
     runner.run(Step.VALIDATE_NIK, applicant_id)

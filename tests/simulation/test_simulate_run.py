@@ -15,6 +15,7 @@ from prakerja.simulation.stack import StackOptions
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.slow,
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
     pytest.mark.timeout(600),
 ]

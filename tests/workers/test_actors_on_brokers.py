@@ -115,7 +115,10 @@ def test_transient_faults_are_retried_by_the_broker(
     applicant_id = runner.applicants.register("ani@example.com", "rahasia-123").applicant_id
     email.fail_next(2)
     run_messages(broker, runner, Step.SEND_EMAIL, applicant_id)
+    assert email.calls == 3  # two faults, then the send that went through
+    assert len(email.sent) == 1
     assert runner.applicants.get(applicant_id).emails_sent == 1
+    assert runner.applicants.get(applicant_id).stage(Stage.EMAIL).status is not StageStatus.DELAYED
 
 
 def test_when_retries_run_out_the_case_is_delayed_not_rejected(
