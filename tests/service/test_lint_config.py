@@ -31,4 +31,4 @@ def test_ci_lints_before_it_tests_and_mypy_covers_the_tests() -> None:
     commands = re.findall(r"^make (\w+)$", ci, re.MULTILINE)
     assert commands[:2] == ["lint", "test"]
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert re.search(r'^files = \["src", "tests"\]$', pyproject, re.MULTILINE)
+    assert re.search(r'^files = \["src", "tests", "bench"\]$', pyproject, re.MULTILINE)
