@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 import uuid
@@ -53,6 +54,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(autouse=True)
+def one_whole_stack_at_a_time(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """The long scenarios (marked ``slow``) each run a whole service stack of processes,
+    a hundred or more PostgreSQL connections: under pytest-xdist they take turns (a lock
+    file shared by the workers) while the other workers go on with the rest."""
+    if request.node.get_closest_marker("slow") is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    lock = tmp_path_factory.getbasetemp().parent / "prakerja-whole-stack.lock"
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def staff_accounts() -> dict[str, StaffAccount]:
