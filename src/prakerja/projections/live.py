@@ -239,6 +239,16 @@ class ReadModelFollower(LogFollower):
                     stop.wait(idle_wait)
             except FollowerConflict as conflict:
                 _log.info("batch dropped; following again", follower=self.name, why=str(conflict))
+            except psycopg.errors.UndefinedTable as error:
+                # A rebuild switched versions and dropped the old one's tables between
+                # this batch's read of the pointer and its read of the rows: the next
+                # step reads the pointer again and follows the new version.
+                _log.warning(
+                    "read model's tables gone; reading its version again",
+                    follower=self.name,
+                    error=str(error)[:200],
+                )
+                stop.wait(0.5)
             except psycopg.OperationalError as error:
                 _log.warning(
                     "database unavailable; retrying", follower=self.name, error=str(error)[:200]
