@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords
 from prakerja.settings import Settings, StaffAccount, StaffRole
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session, create_database
 
 pytest_plugins = ["tests.simulator_fixtures"]
 
@@ -113,7 +112,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> DatabaseAddress
 @pytest.fixture(scope="session")
 def migrated(postgres_server: DatabaseAddress) -> Iterator[DatabaseAddress]:
     """A database migrated once per session: each test's database is a copy of it."""
-    address = _created(postgres_server, f"prakerja_tpl_{uuid.uuid4().hex[:12]}")
+    address = create_database(postgres_server, f"prakerja_tpl_{uuid.uuid4().hex[:12]}")
     upgrade(address)
     yield address
     with admin_session(postgres_server) as admin:
@@ -126,32 +125,12 @@ def database(
 ) -> Iterator[DatabaseAddress]:
     """A fresh, migrated database on the test server (a copy of ``migrated``: cheaper
     than migrating each time), dropped afterwards."""
-    address = _created(
+    address = create_database(
         postgres_server, f"prakerja_test_{uuid.uuid4().hex[:12]}", template=migrated.dbname
     )
     yield address
     with admin_session(postgres_server) as admin:
         admin.execute(f'DROP DATABASE "{address.dbname}" WITH (FORCE)')
-
-
-def _created(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
-    suffix = f' TEMPLATE "{template}"' if template else ""
-    with admin_session(server) as admin:
-        for attempt in range(50):
-            try:
-                admin.execute(f'CREATE DATABASE "{name}"{suffix}')
-                break
-            except psycopg.errors.ObjectInUse:
-                # The migration's connection can linger: the template is ours, end it.
-                if attempt == 49:
-                    raise
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (template,),
-                )
-                time.sleep(0.1)
-    return DatabaseAddress(server.host, server.port, name, server.user, server.password)
 
 
 @pytest.fixture

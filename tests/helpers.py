@@ -108,3 +108,27 @@ def admin_session(server: DatabaseAddress, wait_s: float = 60.0) -> psycopg.Conn
             if "too many clients" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def create_database(
+    server: DatabaseAddress, name: str, template: str | None = None
+) -> DatabaseAddress:
+    """A new database on the test server, copied from ``template`` if given."""
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    with admin_session(server) as admin:
+        for attempt in range(50):
+            try:
+                admin.execute(f'CREATE DATABASE "{name}"{suffix}')
+                break
+            except psycopg.errors.ObjectInUse:
+                # The template's last sessions (a migration's, a closed pool's) can
+                # linger: the template is ours, end them.
+                if attempt == 49:
+                    raise
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (template,),
+                )
+                time.sleep(0.1)
+    return DatabaseAddress(server.host, server.port, name, server.user, server.password)

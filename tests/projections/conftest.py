@@ -7,14 +7,12 @@ DATABASE ... TEMPLATE``, a file copy) that it may change freely.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from litestar.testing import TestClient
 from pydantic import SecretStr
@@ -28,7 +26,7 @@ from prakerja.security.passwords import Passwords
 from prakerja.settings import ProjectionSettings, Settings, StaffAccount, StaffRole
 from prakerja.workers.loops import Part, supervise
 from tests.api.documented import DocumentedClient
-from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session
+from tests.helpers import FAST_HASHING, STAFF_PASSWORD, admin_session, create_database
 from tests.projections.population import Person, Population
 
 PEOPLE = 48
@@ -55,26 +53,6 @@ class Template:
     people: list[Person]
 
 
-def _create(server: DatabaseAddress, name: str, template: str | None = None) -> DatabaseAddress:
-    suffix = f' TEMPLATE "{template}"' if template else ""
-    with admin_session(server) as admin:
-        for attempt in range(50):
-            try:
-                admin.execute(f'CREATE DATABASE "{name}"{suffix}')
-                break
-            except psycopg.errors.ObjectInUse:
-                # A closed pool's backends can linger: the template is ours, end them.
-                if attempt == 49:
-                    raise
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (template,),
-                )
-                time.sleep(0.1)
-    return DatabaseAddress(server.host, server.port, name, server.user, server.password)
-
-
 def _drop(server: DatabaseAddress, name: str) -> None:
     with admin_session(server) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -85,7 +63,7 @@ def template(
     postgres_server: DatabaseAddress, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Template]:
     name = f"prakerja_rm_tpl_{uuid.uuid4().hex[:10]}"
-    address = _create(postgres_server, name)
+    address = create_database(postgres_server, name)
     upgrade(address)
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("rm") / "var",
@@ -110,7 +88,7 @@ def populated(
 ) -> Iterator[Container]:
     """A copy of the template's database and a service built on it."""
     name = f"prakerja_rm_{uuid.uuid4().hex[:12]}"
-    address = _create(postgres_server, name, template.address.dbname)
+    address = create_database(postgres_server, name, template.address.dbname)
     settings = template.settings.model_copy(update={"database_url": url_of(address)})
     container = bootstrap(settings)
     yield container
