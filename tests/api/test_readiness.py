@@ -19,6 +19,7 @@ from prakerja.bootstrap import Container, bootstrap
 from prakerja.clients import ClientConfig
 from prakerja.clients.errors import ServiceError
 from prakerja.clients.transport import ServiceChannel
+from prakerja.eventstore.horizon import horizon
 from prakerja.settings import ProjectionSettings, Settings
 from tests.eventstore.probe import new_id, recorder_of, stored, wait_for
 
@@ -95,6 +96,8 @@ def test_a_follower_behind_shows_its_lag_and_degrades_once_stalled(
         [stored(service.applicants, new_id(), 1) for _ in range(3)]
     )
     with service.pool.connection() as conn:  # they have just moved: behind, not stalled
+        # Only readable events count, and the horizon is the server's: wait for it.
+        wait_for(lambda: horizon(conn).events_behind == 0, message="the horizon to pass")
         conn.execute("UPDATE log_positions SET updated_at = now()")
     ready = api.get("/ready").json()
     assert ready["checks"]["follower dispatcher"].startswith("3 events behind, last moved ")
@@ -106,6 +109,8 @@ def test_a_follower_behind_shows_its_lag_and_degrades_once_stalled(
     recorder_of(service.applicants).insert_events(
         [stored(service.applicants, new_id(), 1) for _ in range(LAG_CAP)]
     )
+    with service.pool.connection() as conn:
+        wait_for(lambda: horizon(conn).events_behind == 0, message="the horizon to pass")
     behind = api.get("/ready").json()["checks"]["follower dispatcher"]
     assert behind.startswith(f"{LAG_CAP:,}+ events behind"), behind
 
