@@ -28,7 +28,7 @@ from bench.measure import Run, closed_loop, closed_loop_async, open_loop, open_l
 from bench.report import Measurement, Target
 from prakerja.api.auth import Role, TokenIssuer, build_jwt_auth
 from prakerja.api.presenters import status_of
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.security.passwords import Passwords
 from prakerja.settings import PasswordHashing
 from prakerja.simulation.client import Client

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.settings import Settings
 from prakerja.simulation.database import ScratchDatabase
 from prakerja.simulation.stack import StackKeys

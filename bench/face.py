@@ -24,8 +24,8 @@ import psycopg
 
 from bench.common import Loaded, container_for
 from bench.report import Measurement, Target
-from prakerja.bootstrap import Container
 from prakerja.clients.civil_registry import FieldMatches, IdentityCheck
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress
 from prakerja.domain.decisions import Decision

@@ -72,6 +72,7 @@ from prakerja.face.matching import FacePolicy
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.folding import FoldingSource
 from prakerja.projections.follower import Logged
 from prakerja.projections.live import ReadModelFollower, event_table
 from prakerja.projections.rebuild import Rebuild
@@ -446,7 +447,7 @@ def catch_up(
     page_size: int,
     batch_events: int,
     processes: int = 1,
-    settings: Settings | None = None,
+    folding: FoldingSource | None = None,
 ) -> dict[str, Any]:
     """The live follower from position 0: batches folded and upserted (indexes in place);
     with ``processes`` above 1, each batch folded by that many worker processes."""
@@ -457,7 +458,7 @@ def catch_up(
         READ_MODELS[kind],
         page_size=page_size,
         batch_events=batch_events,
-        settings=settings,
+        folding=folding,
         processes=processes,
     )
     follower.start_workers()  # once per follower's life: not catch-up work
@@ -471,7 +472,7 @@ def catch_up(
 
 
 def rebuild(
-    container: Any, kind: str, page_size: int, workers: int, settings: Settings
+    container: Any, kind: str, page_size: int, workers: int, folding: FoldingSource | None
 ) -> dict[str, Any]:
     """``prakerja projections rebuild``: a new version from the whole log, then the switch."""
     model = READ_MODELS[kind]
@@ -482,7 +483,7 @@ def rebuild(
         container.pool,
         event_table(container.applicants, container.pool, model),
         page_size=page_size,
-        settings=settings,
+        folding=folding,
         workers=workers,
     ).run()
     result = measured(done.events, started, cpu, load)
@@ -682,7 +683,7 @@ def main() -> None:
         if kind not in results["catch_up"]:
             processes = settings.projections.catch_up_processes
             measure = catch_up(
-                container, kind, args.page_size, args.batch_events, processes, settings
+                container, kind, args.page_size, args.batch_events, processes, container.folding
             )
             results["catch_up"][kind] = measure
             console.print(f"catch-up {kind}, {processes} processes: {measure}")
@@ -693,7 +694,9 @@ def main() -> None:
         for kind in chosen:
             label = kind if workers == 1 else f"{kind} ({workers} processes)"
             if label not in results["rebuild"]:
-                measure = rebuild(container, kind, args.rebuild_page_size, workers, settings)
+                measure = rebuild(
+                    container, kind, args.rebuild_page_size, workers, container.folding
+                )
                 results["rebuild"][label] = measure
                 console.print(f"rebuild {label}: {measure}")
                 save(out, results)

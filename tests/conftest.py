@@ -15,7 +15,8 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress, start_embedded
 from prakerja.security.passwords import Passwords

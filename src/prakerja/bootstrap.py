@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
+from eventsourcing.persistence import Mapper
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic
 from prometheus_client import CollectorRegistry
 from psycopg_pool import ConnectionPool
 
-from prakerja.api.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
 from prakerja.application.applicants import Applicants, OtpLock
 from prakerja.application.programme import Programme
 from prakerja.application.review import ReviewDesk
-from prakerja.application.review_queue import (
-    InMemoryReviewQueue,
-    PostgresReviewQueue,
-    ReviewQueue,
-)
 from prakerja.clients.civil_registry import HttpCivilRegistry
-from prakerja.clients.config import ClientConfig
-from prakerja.clients.payments import HttpPaymentProvider, PaymentProvider
+from prakerja.clients.payments import HttpPaymentProvider
+from prakerja.container import Container, client_configs
 from prakerja.db.migrations import require_current
 from prakerja.db.server import DatabaseAddress, resolve_database
 from prakerja.eventstore.recorder import TransactionOrderedRecorder
 from prakerja.metrics.exposition import process_registry
 from prakerja.metrics.state import ServiceState
+from prakerja.projections.review_queue import (
+    InMemoryReviewQueue,
+    PostgresReviewQueue,
+    ReviewQueue,
+)
+from prakerja.security.access_log import AccessLog, InMemoryAccessLog, PostgresAccessLog
 from prakerja.security.codes import Codes
 from prakerja.security.counters import Counters, InMemoryCounters, PostgresCounters
 from prakerja.security.keys import Keys, load_keys
@@ -40,74 +42,6 @@ from prakerja.storage.photos import (
 )
 from prakerja.tracing import TraceParents, tracer_provider
 from prakerja.workers.dispatcher import APPLICANT_TOPICS
-
-
-@dataclass(frozen=True)
-class ClientConfigs:
-    """How each external service is called (address, timeouts, retries, breaker): every
-    client of every process is built from these, so a setting means the same everywhere."""
-
-    civil_registry: ClientConfig
-    education: ClientConfig
-    email: ClientConfig
-    sms: ClientConfig
-    exclusions: ClientConfig
-    payments: ClientConfig
-
-
-def client_configs(settings: Settings) -> ClientConfigs:
-    urls = settings.services
-
-    def config(base_url: str) -> ClientConfig:
-        return ClientConfig(
-            base_url=base_url,
-            connect_timeout_s=urls.connect_timeout_s,
-            read_timeout_s=urls.read_timeout_s,
-            retry_attempts=urls.retry_attempts,
-            breaker_failure_threshold=urls.breaker_failure_threshold,
-            breaker_reset_s=urls.breaker_reset_s,
-        )
-
-    return ClientConfigs(
-        civil_registry=config(urls.civil_registry),
-        education=config(urls.education),
-        email=config(urls.email),
-        sms=config(urls.sms),
-        exclusions=config(urls.exclusions),
-        payments=config(urls.payments),
-    )
-
-
-@dataclass
-class Container:
-    """The built service: what the API, the workers and the CLI commands use.
-
-    Tests may replace a part before using it (a programme on a clock they control, a
-    payment provider that misbehaves): whoever needs one reads it from here each time.
-    """
-
-    settings: Settings
-    keys: Keys
-    applicants: Applicants
-    photos: PhotoStore
-    counters: Counters
-    access_log: AccessLog
-    reviews: ReviewDesk
-    review_queue: ReviewQueue
-    programme: Programme
-    payment_provider: PaymentProvider
-    client_configs: ClientConfigs
-    metrics_registry: CollectorRegistry
-    """What the API's ``/metrics`` answers: this host's API processes, and the database's
-    state (see :mod:`prakerja.metrics.exposition`)."""
-    database: DatabaseAddress | None = None
-    pool: ConnectionPool | None = None
-
-    def close(self) -> None:
-        self.applicants.close()
-        self.reviews.close()
-        if self.pool is not None:
-            self.pool.close()
 
 
 def event_store_env(
@@ -225,7 +159,22 @@ def bootstrap(
         metrics_registry=_metrics_registry(settings, applicants, pool),
         database=database,
         pool=pool,
+        folding=None if database is None else ServiceLog(settings),
     )
+
+
+@dataclass(frozen=True)
+class ServiceLog:
+    """The :class:`~prakerja.projections.folding.FoldingSource` of the service: each
+    folding process builds the service from the same settings, with a small pool."""
+
+    settings: Settings
+
+    def open(self) -> tuple[ConnectionPool, Mapper[UUID]]:
+        small = self.settings.model_copy(update={"db_pool_size": 2, "db_pool_max_overflow": 1})
+        container = bootstrap(small, check_schema=False)
+        assert container.pool is not None, "folding processes read PostgreSQL"
+        return container.pool, container.applicants.mapper
 
 
 def _pass_connection_options(applicants: Applicants, database: DatabaseAddress) -> None:

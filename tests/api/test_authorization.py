@@ -24,7 +24,7 @@ from litestar.testing import TestClient
 
 from prakerja.api.auth import OTHER_CASE, PUBLIC, ROLE_REFUSED, Role, build_jwt_auth
 from prakerja.api.endpoints_doc import Endpoint, endpoints, render
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from tests.helpers import IDENTITY, staff_headers, verified_email
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "endpoints.md"

@@ -10,7 +10,7 @@ from typing import Any
 from litestar.testing import TestClient
 from PIL import Image
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.decisions import Decision, Reason
 from prakerja.domain.rules import REGISTRY_MATCH
 from tests.api.test_registration_api import assert_problem

@@ -7,9 +7,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
 from prakerja.clients.education import EducationLevel
 from prakerja.clients.fakes import FakeEducationRegistry
+from prakerja.container import Container
 from prakerja.domain.nik import Nik
 from prakerja.domain.stages import Step
 from prakerja.verification.runner import Outcome

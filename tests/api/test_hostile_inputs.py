@@ -32,8 +32,9 @@ from prakerja.api.app import create_app
 from prakerja.api.auth import PUBLIC, Role
 from prakerja.api.endpoints_doc import endpoints
 from prakerja.api.routes.training_webhooks import TrainingEventIn
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
 from prakerja.clients.training import DEVELOPMENT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from prakerja.container import Container
 from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
 from prakerja.settings import LimitSettings, ServiceUrls, Settings

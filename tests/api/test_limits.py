@@ -19,7 +19,8 @@ from psycopg_pool import ConnectionPool
 from prakerja.api.app import create_app
 from prakerja.api.limits import ENDPOINT_LIMITS, RequestLimits
 from prakerja.application.applicants import Applicants
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.errors import DomainError
 from prakerja.security.counters import InMemoryCounters, Limit, LimitExceeded, PostgresCounters

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.metrics import families as families_module
 from prakerja.settings import LimitSettings, Mode, Settings
 from tests.helpers import register

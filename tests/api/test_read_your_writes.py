@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.settings import ProjectionSettings, Settings
 from tests.api.documented import DocumentedClient
 from tests.api.test_registration_api import assert_problem

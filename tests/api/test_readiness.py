@@ -15,10 +15,11 @@ from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
 from prakerja.api.readiness import LAG_CAP, BrokerProbe
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
 from prakerja.clients import ClientConfig
 from prakerja.clients.errors import ServiceError
 from prakerja.clients.transport import ServiceChannel
+from prakerja.container import Container
 from prakerja.eventstore.horizon import horizon
 from prakerja.settings import ProjectionSettings, Settings
 from tests.eventstore.probe import new_id, recorder_of, stored, wait_for

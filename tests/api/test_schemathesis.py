@@ -32,7 +32,8 @@ from schemathesis.checks import (
 from prakerja.api.app import create_app
 from prakerja.api.auth import PUBLIC, Role
 from prakerja.api.endpoints_doc import endpoints
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
 from prakerja.settings import LimitSettings, ServiceUrls, Settings

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from tests.api.openapi import request_schemas, strings
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import IDENTITY, register, staff_headers, verified_email

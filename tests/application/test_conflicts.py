@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from prakerja.application.applicants import ConcurrentUpdate
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import Stage
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.contact import EmailAddress
 from prakerja.domain.errors import AlreadyTaken
 from prakerja.domain.uniqueness import KeyKind, UniqueKey

@@ -6,7 +6,7 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from prakerja.application.applicants import Applicants
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.settings import Settings
 
 

@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.eventstore.horizon import horizon
 from prakerja.settings import ProjectionSettings, Settings
 from tests.eventstore.probe import new_id, recorder_of, stored, wait_for

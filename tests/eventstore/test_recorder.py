@@ -15,7 +15,7 @@ from eventsourcing.tests.persistence import ApplicationRecorderTestCase
 from psycopg_pool import ConnectionPool
 
 from prakerja.application.applicants import Applicants
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.errors import AlreadyTaken
 from prakerja.eventstore.position import RecordedId
 from prakerja.eventstore.recorder import TransactionOrderedRecorder

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from prakerja.domain.photo_advice import GENERIC_ADVICE
 from prakerja.face import Reason, advice_for
-from prakerja.face.advice import GENERIC_ADVICE
 
 IMAGE_ERRORS = ["unsupported_image", "corrupt_image", "image_too_large", "reference_unusable"]
 

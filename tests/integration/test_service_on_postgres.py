@@ -15,7 +15,8 @@ import psycopg
 import pytest
 
 from prakerja.application.applicants import Applicants
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.db.server import DatabaseAddress
 from prakerja.settings import Settings
 from tests.helpers import IDENTITY, send_verification_email

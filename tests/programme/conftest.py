@@ -14,9 +14,9 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.application.applicants import Applicants
 from prakerja.application.programme import Programme
-from prakerja.bootstrap import Container
 from prakerja.clients.config import ClientConfig
 from prakerja.clients.payments import HttpPaymentProvider
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.decisions import Decision
 from prakerja.domain.identity import Identity

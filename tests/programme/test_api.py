@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from prakerja.api.auth import Role, TokenIssuer, build_jwt_auth
 from prakerja.application.programme import Programme
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from tests.helpers import staff_headers
 from tests.programme.conftest import (
     START,

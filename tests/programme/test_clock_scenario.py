@@ -24,8 +24,8 @@ from litestar.testing import TestClient
 from prakerja.api.app import create_app
 from prakerja.application.incentive_payments import PaymentRunner
 from prakerja.application.programme import Programme
-from prakerja.bootstrap import Container
 from prakerja.clients.payments import HttpPaymentProvider
+from prakerja.container import Container
 from prakerja.domain.errors import TransitionNotAllowed
 from prakerja.domain.programme import WIB, MembershipStatus, first_training_deadline
 from prakerja.domain.wave import WaveStatus

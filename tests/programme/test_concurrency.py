@@ -10,7 +10,7 @@ import pytest
 
 from prakerja.application.applicants import ConcurrentUpdate
 from prakerja.application.programme import Programme
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.errors import TransitionNotAllowed
 from prakerja.domain.programme import MembershipStatus
 from prakerja.domain.wave import Wave

@@ -27,9 +27,9 @@ from prakerja.application.incentive_payments import (
 )
 from prakerja.application.programme import Programme
 from prakerja.application.reconciliation import reconcile
-from prakerja.bootstrap import Container
 from prakerja.clients.errors import TransientServiceFault
 from prakerja.clients.payments import HttpPaymentProvider
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.programme import incentive_key
 from prakerja.projections.follower import LogFollower
@@ -49,10 +49,10 @@ EACH = 4 * 600_000 + 3 * 50_000
 _CRASH_AFTER_PAYING = """
 import datetime as dt, os, sys, uuid
 from prakerja.bootstrap import bootstrap
-from prakerja.clients.payments import PaymentStatus
+from prakerja.clients.payments import HttpPaymentProvider, PaymentStatus
+from prakerja.container import client_configs
 from prakerja.settings import Settings
 from prakerja.application.incentive_payments import PaymentRunner
-from prakerja.workers.scheduler import payment_provider
 
 
 class CrashAfterPaying:
@@ -71,7 +71,7 @@ class CrashAfterPaying:
 
 settings = Settings()
 now = dt.datetime.fromisoformat(sys.argv[1])
-provider = CrashAfterPaying(payment_provider(settings))
+provider = CrashAfterPaying(HttpPaymentProvider(client_configs(settings).payments))
 runner = PaymentRunner(bootstrap(settings).applicants, provider, lambda: now)
 runner.run(uuid.UUID(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
 """

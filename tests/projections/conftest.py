@@ -18,7 +18,8 @@ from litestar.testing import TestClient
 from pydantic import SecretStr
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.db.migrations import upgrade
 from prakerja.db.server import DatabaseAddress
 from prakerja.security.keys import new_cipher_key

@@ -18,7 +18,6 @@ import random
 from dataclasses import dataclass, field
 from uuid import UUID, uuid5
 
-from prakerja.bootstrap import Container
 from prakerja.clients.education import EducationLevel
 from prakerja.clients.fakes import (
     FakeCivilRegistry,
@@ -28,6 +27,7 @@ from prakerja.clients.fakes import (
     FakeSmsGateway,
     RegistryRecord,
 )
+from prakerja.container import Container
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.errors import DomainError, UnderMinimumAge
 from prakerja.domain.nik import Nik, Sex, compose_nik

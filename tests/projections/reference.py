@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import VERIFICATION_ORDER, StageStatus
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.nik import mask_nik
 from prakerja.eventstore.position import Position
 from prakerja.projections.funnel import MILESTONES

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import Stage, StageStatus
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from prakerja.api.presenters import next_actions, overall_status
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import VERIFICATION_ORDER
 from prakerja.projections.casefile import CASE_FIELDS, CaseFile

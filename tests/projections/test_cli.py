@@ -11,8 +11,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from prakerja.bootstrap import Container
 from prakerja.cli import main
+from prakerja.container import Container
 from prakerja.eventstore.position import Position
 from tests.projections.test_read_models import catch_up, rows
 from tests.projections.test_rebuild import last_event

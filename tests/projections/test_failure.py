@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.eventstore.position import Position
 from prakerja.projections.cases import Cases
@@ -157,7 +157,7 @@ def test_a_failing_event_in_a_parallel_catch_up_is_reported_at_its_position(
         populated.pool,
         Cases(),
         batch_events=50,
-        settings=populated.settings,
+        folding=populated.folding,
         processes=2,
         parallel_lag=1,
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import MANUAL_OVERRIDE, Applicant
 from prakerja.domain.stages import Stage, StageStatus
 from prakerja.projections.catalogue import READ_MODELS

@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from prakerja.api.presenters import overall_status
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.nik import mask_nik
 from prakerja.domain.stages import VERIFICATION_ORDER, StageStatus

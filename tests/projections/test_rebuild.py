@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from prakerja.api.app import create_app
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.eventstore.position import Position
 from prakerja.projections import tables
 from prakerja.projections.catalogue import READ_MODELS
@@ -166,7 +166,7 @@ def test_a_rebuild_folded_by_two_processes_equals_one_folded_by_one(
             populated.pool,
             event_table(populated.applicants, populated.pool, model),
             page_size=37,
-            settings=populated.settings,
+            folding=populated.folding,
             workers=2,
         ).run()
         assert parallel.version == single.version + 1
@@ -205,7 +205,7 @@ def test_a_catch_up_folded_by_two_processes_equals_one_folded_by_one(
             model,
             page_size=23,
             batch_events=25,  # many batches: each share loads what the last one wrote
-            settings=populated.settings,
+            folding=populated.folding,
             processes=2,
             parallel_lag=1,
         )

@@ -12,7 +12,6 @@ from uuid import UUID
 from litestar.testing import TestClient
 from PIL import Image
 
-from prakerja.bootstrap import Container
 from prakerja.clients.fakes import (
     FakeCivilRegistry,
     FakeEducationRegistry,
@@ -21,6 +20,7 @@ from prakerja.clients.fakes import (
     FakeSmsGateway,
     RegistryRecord,
 )
+from prakerja.container import Container
 from prakerja.verification.face import FaceCheck
 from prakerja.verification.runner import DelayPolicy, Services, StepRunner
 from tests.helpers import IDENTITY, verified_email

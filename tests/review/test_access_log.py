@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api import presenters
-from prakerja.api.access_log import (
+from prakerja.container import Container
+from prakerja.security.access_log import (
     PERSONAL_FIELDS,
     AccessEntry,
     AccessLog,
@@ -19,7 +20,6 @@ from prakerja.api.access_log import (
     InMemoryAccessLog,
     PostgresAccessLog,
 )
-from prakerja.bootstrap import Container
 from tests.helpers import IDENTITY, staff_headers, verified_email
 
 T0 = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from litestar.testing import TestClient
 
-from prakerja.bootstrap import Container
 from prakerja.clients.fakes import FakeEducationRegistry
+from prakerja.container import Container
 from prakerja.domain.stages import Stage, StageStatus, Step
 from tests.api.test_registration_api import assert_problem
 from tests.helpers import IDENTITY, staff_headers, verified_email

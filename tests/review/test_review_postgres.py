@@ -12,9 +12,10 @@ import pytest
 from litestar.testing import TestClient
 
 from prakerja.api.app import create_app
-from prakerja.application.review_queue import review_queue_follower
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.eventstore.position import Position
+from prakerja.projections.review_queue import review_queue_follower
 from prakerja.settings import Settings
 from tests.api.documented import DocumentedClient
 from tests.helpers import IDENTITY, staff_headers

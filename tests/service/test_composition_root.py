@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from prakerja.bootstrap import Container, client_configs
+from prakerja.container import Container, client_configs
 
 
 def test_each_external_service_is_configured_once_from_the_settings(container: Container) -> None:

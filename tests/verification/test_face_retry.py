@@ -14,7 +14,6 @@ import pytest
 from litestar.testing import TestClient
 from PIL import Image
 
-from prakerja.bootstrap import Container
 from prakerja.clients.fakes import (
     FakeCivilRegistry,
     FakeEducationRegistry,
@@ -23,6 +22,7 @@ from prakerja.clients.fakes import (
     FakeSmsGateway,
     RegistryRecord,
 )
+from prakerja.container import Container
 from prakerja.domain.stages import Step
 from prakerja.verification.runner import Services, StepRunner
 from prakerja.workers.verification import face_checker

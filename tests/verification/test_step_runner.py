@@ -8,7 +8,6 @@ from uuid import UUID
 import pytest
 
 from prakerja.application.applicants import Applicants
-from prakerja.bootstrap import Container
 from prakerja.clients.education import EducationLevel
 from prakerja.clients.errors import TransientServiceFault
 from prakerja.clients.fakes import (
@@ -19,6 +18,7 @@ from prakerja.clients.fakes import (
     FakeSmsGateway,
     RegistryRecord,
 )
+from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.contact import EmailAddress, PhoneNumber
 from prakerja.domain.nik import Nik

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import dramatiq
 import pytest
 
-from prakerja.bootstrap import Container
 from prakerja.clients.fakes import (
     FakeCivilRegistry,
     FakeEducationRegistry,
@@ -22,6 +21,7 @@ from prakerja.clients.fakes import (
     FakeExclusionRegistry,
     FakeSmsGateway,
 )
+from prakerja.container import Container
 from prakerja.domain.stages import Stage, StageStatus, Step
 from prakerja.settings import VerificationSettings
 from prakerja.verification.runner import DelayPolicy, Services, StepRunner

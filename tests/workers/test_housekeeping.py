@@ -11,8 +11,8 @@ import uuid
 import pytest
 from litestar.testing import TestClient
 
-from prakerja.api.asgi import app_from_environment
 from prakerja.bootstrap import bootstrap
+from prakerja.entrypoints.asgi import app_from_environment
 from prakerja.settings import Settings
 from prakerja.storage.photos import PhotoCipher, PhotoNotFound, PhotoStore, PostgresPhotoStore
 

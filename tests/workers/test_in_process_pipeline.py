@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.workers.pipeline import InProcessPipeline
 
 pytestmark = pytest.mark.postgres

@@ -24,7 +24,7 @@ from prakerja.api.problem_docs import ProblemSchemaPlugin, document_operations
 from prakerja.api.problems import EXCEPTION_HANDLERS
 from prakerja.api.readiness import Readiness
 from prakerja.api.routes import ROUTE_HANDLERS
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.security.counters import LimitExceeded
 from prakerja.security.passwords import Passwords
 from prakerja.tracing import http_plugin

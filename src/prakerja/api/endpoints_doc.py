@@ -7,9 +7,7 @@ compares the two, so the documentation cannot drift from the routes the app serv
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -102,27 +100,3 @@ def render(app: Litestar) -> str:
         for e in endpoints(app)
     ]
     return _HEADER + "\n".join(rows) + "\n"
-
-
-def render_for_docs() -> str:
-    """The table from a throwaway in-memory service (nothing is read from the environment
-    that would change it: the routes and their roles are code)."""
-    from pydantic import SecretStr
-
-    from prakerja.api.app import create_app
-    from prakerja.bootstrap import bootstrap
-    from prakerja.security.keys import new_cipher_key
-    from prakerja.settings import Mode, Settings
-
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            mode=Mode.DEVELOPMENT,
-            data_dir=Path(folder),
-            cipher_key=SecretStr(new_cipher_key()),
-            token_secret=SecretStr(new_cipher_key()),
-        )
-        container = bootstrap(settings, in_memory=True)
-        try:
-            return render(create_app(container))
-        finally:
-            container.close()

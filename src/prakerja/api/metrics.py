@@ -16,7 +16,7 @@ from litestar.response import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from prakerja.api.auth import public
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 
 
 def http_metrics() -> DefineMiddleware:

@@ -12,9 +12,9 @@ from prakerja.api.schemas import POSITION_HELP, token
 from prakerja.api.text import Prose
 from prakerja.application.review import ReviewWritten
 from prakerja.application.review_case import Case, TrailStep
-from prakerja.application.review_queue import QueueEntry
 from prakerja.domain.nik import mask_nik
 from prakerja.domain.review import MAX_JUSTIFICATION, MIN_JUSTIFICATION, Outcome, ReviewStatus
+from prakerja.projections.review_queue import QueueEntry
 
 _MASKS: dict[str, Callable[[str], str]] = {
     "nik": mask_nik,

@@ -19,7 +19,7 @@ from prakerja.security.keys import MissingSecret
 from prakerja.settings import Settings
 
 if TYPE_CHECKING:
-    from prakerja.bootstrap import Container
+    from prakerja.container import Container
     from prakerja.workers.supervisor import Supervisor
 
 

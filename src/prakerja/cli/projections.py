@@ -136,7 +136,7 @@ def projections_rebuild(name: str, workers: int | None) -> None:
             max_held=settings.rebuild_max_held,
             lock_timeout_s=settings.switch_lock_timeout_s,
             progress=report,
-            settings=container.settings,
+            folding=container.folding,
             workers=workers or settings.rebuild_workers,
         )
         try:

@@ -52,7 +52,7 @@ def serve(workers: int) -> None:
         "serving", url=f"http://{settings.http_host}:{settings.http_port}", workers=workers
     )
     uvicorn.run(
-        "prakerja.api.asgi:app_from_environment",
+        "prakerja.entrypoints.asgi:app_from_environment",
         factory=True,
         host=settings.http_host,
         port=settings.http_port,
@@ -120,7 +120,7 @@ def worker(processes: int, threads: int | None, face: bool) -> None:
         # Before Dramatiq forks its processes: one port serves all of theirs.
         share_between_processes(settings.data_dir, f"worker-{queue}")
     arguments = [
-        "prakerja.workers.entry",
+        "prakerja.entrypoints.worker",
         "--processes",
         str(processes),
         "--threads",

@@ -57,7 +57,7 @@ def endpoints(write_to: str | None, check_against: str | None) -> None:
     """Print the table of every endpoint and who may call it (docs/endpoints.md)."""
     from pathlib import Path
 
-    from prakerja.api.endpoints_doc import render_for_docs
+    from prakerja.cli.endpoints_table import render_for_docs
 
     table = render_for_docs()
     if check_against is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prakerja.domain.photo_advice import advice_for
+
 
 @dataclass(frozen=True)
 class Message:
@@ -93,11 +95,10 @@ _GENERIC = Message(
 
 
 def message_for(code: str) -> Message:
-    """The applicant-facing text for a reason code; face codes come from the face layer."""
+    """The applicant-facing text for a reason code; a photo fault's text says how to
+    take a better photo (:mod:`prakerja.domain.photo_advice`)."""
     if code in _CATALOGUE:
         return _CATALOGUE[code]
-    from prakerja.face.advice import advice_for  # the face layer owns its advice
-
     advice = advice_for(code)
     return Message(advice.id, advice.en)
 

@@ -14,7 +14,7 @@ a licence for the 68-point model or replace it (for example with a model trained
 data that allows commercial use) before the quality checks can be used.
 """
 
-from prakerja.face.advice import Advice, advice_for
+from prakerja.domain.photo_advice import Advice, advice_for
 from prakerja.face.errors import (
     CorruptImage,
     FaceError,

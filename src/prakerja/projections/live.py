@@ -7,7 +7,7 @@ caught up, each batch is whatever arrived since the last one. Each write first c
 holding the ``read_models`` row, that its version is still the live one: a rebuild
 that switched versions meanwhile makes it drop the batch and continue on the new one.
 
-Given settings and more than one process, a follower that is far behind (at least
+Given a folding source and more than one process, a follower that is far behind (at least
 ``parallel_lag`` events) folds each batch on several cores
 (:mod:`prakerja.projections.parallel`) and still writes it in one transaction.
 """
@@ -28,6 +28,7 @@ from prakerja.eventstore.position import Position
 from prakerja.eventstore.reading import batch_end, count_after
 from prakerja.projections.base import Fold, ReadModel, VersionHandler
 from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.folding import FoldingSource
 from prakerja.projections.follower import (
     EventFailed,
     FollowerConflict,
@@ -37,7 +38,6 @@ from prakerja.projections.follower import (
 )
 from prakerja.projections.parallel import ParallelFolder
 from prakerja.projections.versions import live, require_live
-from prakerja.settings import Settings
 
 _log = structlog.get_logger("prakerja.projections")
 _STAGING_LOCK = 0x5052_4A  # advisory-lock class of the staging twins ("PRJ")
@@ -62,7 +62,7 @@ class ReadModelFollower(LogFollower):
         page_size: int = 10_000,
         batch_events: int = 200_000,
         source: EventTable | None = None,
-        settings: Settings | None = None,
+        folding: FoldingSource | None = None,
         processes: int = 1,
         parallel_lag: int = 100_000,
     ) -> None:
@@ -72,8 +72,8 @@ class ReadModelFollower(LogFollower):
         self.parallel_batches = 0
         """Batches folded by the worker processes (the rest were folded here)."""
         self._parallel = (
-            ParallelFolder(settings, model.kind, processes, page_size)
-            if settings is not None and processes > 1
+            ParallelFolder(folding, model.kind, processes, page_size)
+            if folding is not None and processes > 1
             else None
         )
         with pool.connection() as conn:

@@ -26,7 +26,7 @@ from prakerja.eventstore.position import Position
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
-from prakerja.settings import Settings
+from prakerja.projections.folding import FoldingSource
 
 _WORKER: dict[str, Any] = {}
 
@@ -34,8 +34,8 @@ _WORKER: dict[str, Any] = {}
 class ParallelFolder:
     """A pool of worker processes folding shares of one read model's batches."""
 
-    def __init__(self, settings: Settings, kind: str, processes: int, page_size: int) -> None:
-        self._settings = settings.model_copy(update={"db_pool_size": 2, "db_pool_max_overflow": 1})
+    def __init__(self, source: FoldingSource, kind: str, processes: int, page_size: int) -> None:
+        self._source = source
         self.kind = kind
         self.processes = processes
         self.page_size = page_size
@@ -59,7 +59,7 @@ class ParallelFolder:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=_start, initargs=(self._settings,)
+                self.processes, mp_context=context, initializer=_start, initargs=(self._source,)
             )
             for future in [self._executor.submit(_ready) for _ in range(self.processes)]:
                 future.result()
@@ -71,39 +71,36 @@ class ParallelFolder:
             self._executor = None
 
 
-def _start(settings: Settings) -> None:
-    from prakerja.bootstrap import bootstrap
-
-    _WORKER["container"] = bootstrap(settings, check_schema=False)
+def _start(source: FoldingSource) -> None:
+    _WORKER["pool"], _WORKER["mapper"] = source.open()
     _WORKER["sources"] = {}
 
 
 def _ready() -> bool:
-    return "container" in _WORKER
+    return "pool" in _WORKER
 
 
 def _source(kind: str) -> EventTable:
     sources: dict[str, EventTable] = _WORKER["sources"]
     if kind not in sources:
-        container = _WORKER["container"]
-        decoder = PayloadDecoder(container.applicants.mapper, READ_MODELS[kind].fields)
-        sources[kind] = EventTable(container.pool, decoder)
+        decoder = PayloadDecoder(_WORKER["mapper"], READ_MODELS[kind].fields)
+        sources[kind] = EventTable(_WORKER["pool"], decoder)
     return sources[kind]
 
 
 def _stage_share(
     kind: str, version: int, part: int, parts: int, start: Position, end: Position, page_size: int
 ) -> int:
-    container = _WORKER["container"]
+    pool = _WORKER["pool"]
     model = READ_MODELS[kind]
     source = _source(kind)
     fold = model.fold(schema_name(kind, version), fresh=False, staged=True)
     folded = 0
     for rows, _ in source.pages(start, page_size, model.topics, end, (part, parts)):
         page = source.decode_rows(rows)  # an event that fails raises EventFailed
-        with container.pool.connection() as conn:
+        with pool.connection() as conn:
             fold.apply(page, conn)
         folded += len(page)
-    with container.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+    with pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
         fold.flush(cursor)
     return folded

@@ -9,8 +9,8 @@ every worker is done (:func:`~prakerja.projections.versions.collapse_sums`). Eve
 is folded up to one position, fixed before the workers start; the caller records it.
 
 Workers start from a fork server (a clean process: an application and its connections
-must never be inherited across ``fork()``) and build their own connections and mapper
-from the same settings.
+must never be inherited across ``fork()``) and open their own connections and mapper
+from the :class:`~prakerja.projections.folding.FoldingSource` they are given.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from prakerja.eventstore.position import START, Position
 from prakerja.projections.base import schema_name
 from prakerja.projections.catalogue import READ_MODELS
 from prakerja.projections.decoding import EventTable, PayloadDecoder
+from prakerja.projections.folding import FoldingSource
 from prakerja.projections.tables import autocommit_cursor
-from prakerja.settings import Settings
 
 Report = Callable[[int, Position], None]
 """Called as (events folded by all workers, lowest position they have reached)."""
@@ -40,7 +40,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def fold_in_parallel(
-    settings: Settings,
+    source: FoldingSource,
     kind: str,
     version: int,
     end: Position,
@@ -52,9 +52,8 @@ def fold_in_parallel(
     """Fold events up to ``end`` into version ``version``'s empty tables; returns how many."""
     context = multiprocessing.get_context("forkserver")
     progress: Any = context.Queue()
-    small = settings.model_copy(update={"db_pool_size": 2, "db_pool_max_overflow": 1})
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(small, progress)
+        workers, mp_context=context, initializer=_start, initargs=(source, progress)
     ) as pool:
         futures = [
             pool.submit(_fold_share, kind, version, part, workers, end, page_size, max_held)
@@ -88,25 +87,23 @@ def _result(future: Future[int]) -> int:
     return future.result()
 
 
-def _start(settings: Settings, progress: Any) -> None:
-    from prakerja.bootstrap import bootstrap
-
-    _WORKER["container"] = bootstrap(settings, check_schema=False)
+def _start(source: FoldingSource, progress: Any) -> None:
+    _WORKER["pool"], _WORKER["mapper"] = source.open()
     _WORKER["progress"] = progress
 
 
 def _fold_share(
     kind: str, version: int, part: int, parts: int, end: Position, page_size: int, max_held: int
 ) -> int:
-    container = _WORKER["container"]
+    pool = _WORKER["pool"]
     model = READ_MODELS[kind]
-    source = EventTable(container.pool, PayloadDecoder(container.applicants.mapper, model.fields))
+    source = EventTable(pool, PayloadDecoder(_WORKER["mapper"], model.fields))
     fold = model.fold(schema_name(kind, version), fresh=True)
     folded = 0
     share = (part, parts)
     for rows, covered in source.pages(START, page_size, model.topics, end, share):
         page = source.decode_rows(rows)
-        with container.pool.connection() as conn:
+        with pool.connection() as conn:
             fold.apply(page, conn)
         folded += len(page)
         _WORKER["progress"].put((part, folded, covered))
@@ -115,6 +112,6 @@ def _fold_share(
                 f"{fold.held} applicants in one share: raise projections.rebuild_max_held"
                 " or the number of workers"
             )
-    with autocommit_cursor(container.database.conninfo) as cursor:
+    with autocommit_cursor(pool.conninfo) as cursor:
         fold.flush(cursor)  # into a version nobody reads yet: a transaction per COPY
     return folded

@@ -36,6 +36,7 @@ from prakerja.eventstore.position import START, Position
 from prakerja.eventstore.reading import horizon, newest_id
 from prakerja.projections.base import Fold, ReadModel, schema_name, tracking_name
 from prakerja.projections.decoding import EventTable
+from prakerja.projections.folding import FoldingSource
 from prakerja.projections.follower import advance
 from prakerja.projections.partitions import fold_in_parallel
 from prakerja.projections.tables import autocommit_cursor
@@ -48,7 +49,6 @@ from prakerja.projections.versions import (
     lock_pointer,
     switch,
 )
-from prakerja.settings import Settings
 
 _log = structlog.get_logger("prakerja.projections")
 
@@ -83,8 +83,8 @@ class Rebuild:
     catch_up_lag: int = 5_000
     lock_timeout_s: float = 5.0
     progress: Progress | None = None
-    settings: Settings | None = None
-    """Needed for ``workers`` above 1: each worker process builds its own connections."""
+    folding: FoldingSource | None = None
+    """Needed for ``workers`` above 1: each worker process opens its own connections."""
     workers: int = 1
 
     def run(self) -> Rebuilt:
@@ -100,8 +100,8 @@ class Rebuild:
             name = tracking_name(self.model.kind, version)
             try:
                 clock = time.monotonic()
-                if self.workers > 1 and self.settings is not None:
-                    position, events = self._bulk_in_parallel(admin, self.settings, name, version)
+                if self.workers > 1 and self.folding is not None:
+                    position, events = self._bulk_in_parallel(admin, self.folding, name, version)
                 else:
                     position, events = self._batch(name, version, START, fresh=True, phase="load")
                 phases["load"] = time.monotonic() - clock
@@ -136,7 +136,7 @@ class Rebuild:
         return Rebuilt(self.model.kind, version, replaced, events, position, seconds, phases)
 
     def _bulk_in_parallel(
-        self, admin: psycopg.Connection[Any], settings: Settings, name: str, version: int
+        self, admin: psycopg.Connection[Any], folding: FoldingSource, name: str, version: int
     ) -> tuple[Position, int]:
         """The whole log up to the horizon, folded by ``workers`` processes; (position,
         events)."""
@@ -148,7 +148,7 @@ class Rebuild:
                 progress("load", events, reached, newest)
 
         events = fold_in_parallel(
-            settings,
+            folding,
             self.model.kind,
             version,
             end,

@@ -11,25 +11,35 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from prakerja.bootstrap import Container
+from eventsourcing.application import Application
+from psycopg_pool import ConnectionPool
+
 from prakerja.projections.catalogue import READ_MODELS
+from prakerja.projections.folding import FoldingSource
 from prakerja.projections.live import ReadModelFollower
+from prakerja.settings import ProjectionSettings
 
 Loop = Callable[[threading.Event], None]
 
 
-def read_model_followers(container: Container) -> list[ReadModelFollower]:
-    assert container.pool is not None, "read models need PostgreSQL"
-    settings = container.settings.projections
+def read_model_followers(
+    application: Application[Any],
+    pool: ConnectionPool,
+    settings: ProjectionSettings,
+    folding: FoldingSource | None,
+) -> list[ReadModelFollower]:
+    """One follower per read model, catching up on several processes when far behind
+    (given ``folding`` and ``settings.catch_up_processes`` above 1)."""
     return [
         ReadModelFollower(
-            container.applicants,
-            container.pool,
+            application,
+            pool,
             model,
             page_size=settings.page_size,
             batch_events=settings.batch_events,
-            settings=container.settings,
+            folding=folding,
             processes=settings.catch_up_processes,
             parallel_lag=settings.catch_up_parallel_lag,
         )
@@ -37,11 +47,16 @@ def read_model_followers(container: Container) -> list[ReadModelFollower]:
     ]
 
 
-def read_model_loops(container: Container) -> list[tuple[str, Loop]]:
+def read_model_loops(
+    application: Application[Any],
+    pool: ConnectionPool,
+    settings: ProjectionSettings,
+    folding: FoldingSource | None,
+) -> list[tuple[str, Loop]]:
     """``(thread name, loop)`` for each read model, as the pipeline starts its loops."""
-    idle = container.settings.projections.idle_wait_s
 
     def loop(follower: ReadModelFollower) -> Loop:
-        return lambda stop: follower.run(stop, idle)
+        return lambda stop: follower.run(stop, settings.idle_wait_s)
 
-    return [(f"read-model-{f.model.kind}", loop(f)) for f in read_model_followers(container)]
+    followers = read_model_followers(application, pool, settings, folding)
+    return [(f"read-model-{f.model.kind}", loop(f)) for f in followers]

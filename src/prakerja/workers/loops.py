@@ -19,10 +19,10 @@ from typing import Any
 
 import dramatiq
 
-from prakerja.application.review_queue import review_queue_follower
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.domain.stages import Step
 from prakerja.projections.follower import LogFollower
+from prakerja.projections.review_queue import review_queue_follower
 from prakerja.projections.runner import read_model_loops
 from prakerja.workers.actors import FACE_QUEUE, VERIFICATION_QUEUE, declare_actors
 from prakerja.workers.broker import build_broker
@@ -68,7 +68,14 @@ def supervise(
     if Part.HOUSEKEEPING in parts:
         loops += housekeeping_loops(container)
     if Part.READ_MODELS in parts:
-        loops += [Loop(name, run, restart=False) for name, run in read_model_loops(container)]
+        assert container.pool is not None, "read models need PostgreSQL"
+        followers = read_model_loops(
+            container.applicants,
+            container.pool,
+            container.settings.projections,
+            container.folding,
+        )
+        loops += [Loop(name, run, restart=False) for name, run in followers]
     if Part.PROGRAMME in parts:
         in_memory = broker_url is None
         built, consumers = programme_loops(

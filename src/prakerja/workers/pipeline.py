@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from prakerja.bootstrap import Container
+from prakerja.container import Container
 from prakerja.workers.loops import EMBEDDED, supervise
 from prakerja.workers.supervisor import Supervisor
 

@@ -20,9 +20,9 @@ import dramatiq
 import structlog
 
 from prakerja.application.programme import Clock, Programme
-from prakerja.bootstrap import Container, client_configs
-from prakerja.clients.payments import HttpPaymentProvider, PaymentProvider
+from prakerja.clients.payments import PaymentProvider
 from prakerja.clients.training import DEVELOPMENT_SECRET
+from prakerja.container import Container
 from prakerja.domain.errors import DomainError
 from prakerja.domain.wave import Wave, WaveStatus
 from prakerja.projections.follower import LogFollower
@@ -103,11 +103,6 @@ def programme_of(container: Container) -> Programme:
 def provider_of(container: Container) -> PaymentProvider:
     """The container's payment-provider client."""
     return container.payment_provider
-
-
-def payment_provider(settings: Settings) -> HttpPaymentProvider:
-    """A payment-provider client of its own, configured as the container's is."""
-    return HttpPaymentProvider(client_configs(settings).payments)
 
 
 def programme_loops(

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import dramatiq
 
-from prakerja.bootstrap import Container
 from prakerja.clients import (
     HttpCivilRegistry,
     HttpEducationRegistry,
@@ -16,6 +15,7 @@ from prakerja.clients import (
     HttpExclusionRegistry,
     HttpSmsGateway,
 )
+from prakerja.container import Container
 from prakerja.domain.stages import Step
 from prakerja.settings import Settings
 from prakerja.tracing import TraceParents, traced_sender

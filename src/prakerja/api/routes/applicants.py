@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
-from prakerja.api.access_log import PERSONAL_FIELDS, AccessLog, record_read
+from prakerja.api.access_log import record_read
 from prakerja.api.auth import Role, public, roles
 from prakerja.api.bounds import MAX_VERSION
 from prakerja.api.deps import principal_of
@@ -42,6 +42,7 @@ from prakerja.application.applicants import Applicants
 from prakerja.domain.reasons import message_for
 from prakerja.face.errors import ImageRejected, ImageTooLarge
 from prakerja.face.images import inspect_upload
+from prakerja.security.access_log import PERSONAL_FIELDS, AccessLog
 from prakerja.settings import Settings
 from prakerja.storage.photos import PhotoStore
 

@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import BaseModel
 
-from prakerja.api.access_log import AccessEntry, AccessLog, AccessQuery
 from prakerja.api.auth import Role, roles
 from prakerja.api.text import PathText
+from prakerja.security.access_log import AccessEntry, AccessLog, AccessQuery
 
 ShownField = Literal[
     "nik",

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from prakerja.api.access_log import AccessLog, record_read
+from prakerja.api.access_log import record_read
 from prakerja.api.auth import Role, roles
 from prakerja.api.bounds import Offset
 from prakerja.api.deps import principal_of
@@ -48,11 +48,12 @@ from prakerja.api.schemas import Accepted, token
 from prakerja.application.applicants import Applicants
 from prakerja.application.review import ReviewDesk
 from prakerja.application.review_case import Case
-from prakerja.application.review_queue import QueueFilter, ReviewQueue
 from prakerja.domain.errors import TransitionNotAllowed
 from prakerja.domain.review import ReviewStatus, SeparationOfDuties
 from prakerja.domain.review_flags import FlagKind
 from prakerja.domain.stages import Stage
+from prakerja.projections.review_queue import QueueFilter, ReviewQueue
+from prakerja.security.access_log import AccessLog
 
 _READ_YOUR_WRITES_S = 2.0
 

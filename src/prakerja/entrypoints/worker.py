@@ -11,7 +11,8 @@ from functools import cache
 
 import dramatiq
 
-from prakerja.bootstrap import Container, bootstrap
+from prakerja.bootstrap import bootstrap
+from prakerja.container import Container
 from prakerja.logs import configure_logging
 from prakerja.metrics.exposition import WorkerMetrics
 from prakerja.settings import Settings
