@@ -8,7 +8,8 @@ from prakerja.api.presenters import next_actions, overall_status
 from prakerja.container import Container
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import VERIFICATION_ORDER
-from prakerja.projections.casefile import CASE_FIELDS, CaseFile
+from prakerja.projections.casefile import CaseFile
+from prakerja.projections.casefile_events import CASE_FIELDS, fold
 from prakerja.projections.decoding import Decoded
 from tests.projections.population import Population
 
@@ -23,7 +24,7 @@ def test_case_file_mirrors_the_aggregate_at_every_version(container: Container) 
         for event in container.applicants.history(person.applicant_id):
             aggregate = event.mutate(aggregate)
             if type(event) in CASE_FIELDS:
-                case.apply(Decoded.from_event(event))
+                fold(case, Decoded.from_event(event))
             assert aggregate is not None
             compared += 1
             where = f"person {person.index} after {type(event).__name__}"

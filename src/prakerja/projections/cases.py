@@ -18,13 +18,8 @@ from uuid import UUID
 import psycopg
 
 from prakerja.projections.base import ApplicantFold, ReadModel
-from prakerja.projections.casefile import (
-    CASE_FIELDS,
-    CaseFile,
-    Waiting,
-    decode_case,
-    encode_case,
-)
+from prakerja.projections.casefile import CaseFile, Waiting, decode_case, encode_case
+from prakerja.projections.casefile_events import CASE_FIELDS, fold
 from prakerja.projections.decoding import Decoded
 from prakerja.projections.tables import Row, Table, json_text
 
@@ -116,7 +111,7 @@ class CaseFold(ApplicantFold[Tracked]):
         return Tracked()
 
     def fold(self, event_id: int, event: Decoded, state: Tracked) -> None:
-        state.case.apply(event)
+        fold(state.case, event)
         state.updated_at = event.timestamp
 
     def flush(self, cursor: psycopg.Cursor[Any]) -> None:

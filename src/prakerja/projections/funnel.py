@@ -25,7 +25,9 @@ import psycopg
 from prakerja.domain.applicant import Applicant
 from prakerja.domain.stages import VERIFICATION_ORDER
 from prakerja.projections.base import ApplicantFold, ReadModel, day_of
-from prakerja.projections.casefile import CASE_FIELDS, PASSED, CaseFile
+from prakerja.projections.casefile import PASSED, CaseFile
+from prakerja.projections.casefile_events import CASE_FIELDS
+from prakerja.projections.casefile_events import fold as fold_case
 from prakerja.projections.decoding import Decoded
 from prakerja.projections.tables import Table, json_text
 
@@ -162,7 +164,7 @@ class FunnelFold(ApplicantFold[Progress]):
     def fold(self, event_id: int, event: Decoded, state: Progress) -> None:
         case = state.case
         before = case.province or ""
-        touched = case.apply(event)
+        touched = fold_case(case, event)
         province = case.province or ""
         if province != before:
             for key, reached_on in state.reached.items():
