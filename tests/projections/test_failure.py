@@ -15,9 +15,9 @@ from prakerja.eventstore.position import Position
 from prakerja.projections.cases import Cases
 from prakerja.projections.decoding import Decoded
 from prakerja.projections.follower import EventFailed
+from prakerja.projections.follower_status import statuses
 from prakerja.projections.live import ReadModelFollower
 from prakerja.projections.rejections import RejectionFold, Rejections
-from prakerja.projections.status import statuses
 from tests.projections import reference
 from tests.projections.test_read_models import rows
 

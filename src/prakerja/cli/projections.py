@@ -30,7 +30,7 @@ def projections_status() -> None:
 
     from prakerja.bootstrap import bootstrap
     from prakerja.eventstore.horizon import horizon
-    from prakerja.projections.status import statuses
+    from prakerja.projections.follower_status import statuses
     from prakerja.workers.dispatcher import APPLICANT_TOPICS
 
     container = bootstrap(settings_for())

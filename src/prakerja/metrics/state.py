@@ -3,7 +3,7 @@
 A custom collector: nothing is counted as it happens, the figures are read when
 Prometheus asks, and kept a few seconds so that several scrapers (or a dashboard's
 refresh) cost one read. Followers' positions come from
-:func:`prakerja.projections.status.statuses`, the funnel from its totals view.
+:func:`prakerja.projections.follower_status.statuses`, the funnel from its totals view.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from prakerja.domain.stages import STEP_STAGE, Step
 from prakerja.eventstore.horizon import horizon
 from prakerja.eventstore.reading import newest_id
 from prakerja.metrics.families import bounded
+from prakerja.projections.follower_status import statuses
 from prakerja.projections.queries.funnel import FunnelFilter, funnel_totals
-from prakerja.projections.status import statuses
 
 _log = structlog.get_logger("prakerja.metrics")
 

@@ -49,7 +49,8 @@ class ParticipantCommands(ProgrammeQueries):
                 )
             rank = self.priority_rank(wave, nik)
             roster = self._get(wave.roster_of(applicant_id), WaveRoster, self._waves)
-            roster.admit(applicant_id, nik[:2], rank, skills_test_score, now)
+            province = applicant.identity.parsed_nik.province_code
+            roster.admit(applicant_id, province, rank, skills_test_score, now)
             recordings = self.applicants.save(applicant, roster)
             return Written(applicant_id, written_at(recordings))
 
