@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-parallel lint clean
+.PHONY: install run test test-serial lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -24,13 +24,13 @@ run: install
 	$(BIN)/prakerja up
 
 # On every core (pytest-xdist): each worker has its own databases, ports, folders and
-# broker virtual host; tests are handed out one at a time, the long scenarios first.
+# broker virtual host; the whole-stack scenarios run one after another on one worker.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
-# On every core: about half the time; a few scenarios still fail under that load.
-test-parallel: install
-	$(BIN)/python -m pytest -n auto --dist load --maxschedchunk 1
+# In one process, in the files' order (to read a failure without the others' noise).
+test-serial: install
+	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import uuid
 import warnings
@@ -44,35 +43,17 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the long scenarios (marked ``slow``) go first.
+    """Under pytest-xdist, the long scenarios (marked ``slow``) run on one worker.
 
-    ``make test`` hands tests out one at a time (``--maxschedchunk 1``): started first,
-    the few minute-long end-to-end runs spread over the workers while the many short
-    tests fill in around them, instead of one worker finishing with a queue of them.
-    A serial run keeps the files' order. The sort is stable, so every worker collects
-    the same order, as xdist requires.
+    Each of them runs a whole service stack of processes (a hundred or more PostgreSQL
+    connections, both cores at times): one after another, on one worker
+    (``--dist loadgroup``), while the other workers go through the many short tests.
+    Two at once would compete for the cores and the server's connections, and one
+    waiting for another would only idle its worker.
     """
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
-@pytest.fixture(autouse=True)
-def one_whole_stack_at_a_time(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
-    """The long scenarios (marked ``slow``) each run a whole service stack of processes,
-    a hundred or more PostgreSQL connections: under pytest-xdist they take turns (a lock
-    file shared by the workers) while the other workers go on with the rest."""
-    if request.node.get_closest_marker("slow") is None or not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    lock = tmp_path_factory.getbasetemp().parent / "prakerja-whole-stack.lock"
-    with lock.open("w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(held, fcntl.LOCK_UN)
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.xdist_group("whole-stack"))
 
 
 def staff_accounts() -> dict[str, StaffAccount]:
