@@ -222,6 +222,10 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         default=None, description="amqp://… or redis://…; unset: workers run inside the service"
     )
+    broker_queue_type: Literal["quorum", "classic"] = Field(
+        default="quorum",
+        description="RabbitMQ's queues: quorum (replicated across a cluster's nodes) or classic",
+    )
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"

@@ -25,7 +25,7 @@ from prakerja.workers.verification import build_runner
 settings = Settings()
 configure_logging(settings, "worker")
 configure_tracing(settings, "worker")
-broker = build_broker(settings.broker_url)
+broker = build_broker(settings.broker_url, settings.broker_queue_type)
 if settings.metrics.port is not None:
     broker.add_middleware(WorkerMetrics())
 dramatiq.set_broker(broker)

@@ -78,9 +78,8 @@ def supervise(
         loops += [Loop(name, run, restart=False) for name, run in followers]
     if Part.PROGRAMME in parts:
         in_memory = broker_url is None
-        built, consumers = programme_loops(
-            container, build_broker(broker_url), in_memory_broker=in_memory
-        )
+        broker = build_broker(broker_url, container.settings.broker_queue_type)
+        built, consumers = programme_loops(container, broker, in_memory_broker=in_memory)
         loops += built
         workers += consumers if in_memory else []
     return Supervisor(loops, workers)
@@ -103,7 +102,8 @@ def verification_loops(
             actors |= declare_actors(broker, runner, settings.verification, queues={queue})
             workers.append(dramatiq.Worker(broker, queues={queue}, worker_threads=threads))
     else:
-        actors = declare_actors(build_broker(broker_url), runner, settings.verification)
+        broker = build_broker(broker_url, settings.broker_queue_type)
+        actors = declare_actors(broker, runner, settings.verification)
     dispatcher = LogFollower(container.applicants, container.pool, Dispatcher(container.applicants))
     enqueuer = Enqueuer(
         container.pool,
